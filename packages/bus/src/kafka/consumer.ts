@@ -1,0 +1,74 @@
+import type { Kafka, Consumer as KafkaConsumer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { BatchHandler, ConsumedMessage, Consumer, ConsumerOptions } from '../types.ts';
+
+/**
+ * A consumer-group member that commits a partition's offsets only after the
+ * handler resolved for the batch: at-least-once, with the handler deciding
+ * what "durably written" means. Autocommit is off for that reason.
+ */
+export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?: Logger): Consumer {
+  let consumer: KafkaConsumer | undefined;
+  let stopped = false;
+
+  return {
+    async run(handler: BatchHandler) {
+      consumer = kafka.consumer({
+        groupId: opts.groupId,
+        maxBytesPerPartition: opts.maxBytesPerPartition ?? 8 * 1024 * 1024,
+        maxBytes: 64 * 1024 * 1024,
+        maxWaitTimeInMs: 200,
+        // a handler that backs off while the store is down must not be taken for dead
+        sessionTimeout: 60_000,
+        heartbeatInterval: 3_000,
+        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const messages: ConsumedMessage[] = batch.messages.map((m) => ({
+            key: m.key ? m.key.toString('utf8') : null,
+            value: m.value ?? Buffer.alloc(0),
+            headers: headersOf(m.headers),
+            offset: m.offset,
+            timestamp: Number(m.timestamp),
+          }));
+          await handler(
+            { topic: batch.topic, partition: batch.partition, messages },
+            { heartbeat, isRunning: () => isRunning() && !isStale() },
+          );
+          if (!isRunning() || isStale()) return;
+          const last = batch.lastOffset();
+          await consumer?.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+          ]);
+          resolveOffset(last);
+          await heartbeat();
+        },
+      });
+      logger?.info({ groupId: opts.groupId, topics: opts.topics }, 'kafka consumer running');
+    },
+    async stop() {
+      if (stopped || !consumer) return;
+      stopped = true;
+      // disconnect waits for the in-flight batch, then leaves the group
+      await consumer.disconnect();
+    },
+  };
+}
+
+function headersOf(h: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined) {
+  const out: Record<string, string> = {};
+  if (!h) return out;
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable livegrade reads, parsed once at start. Unset
+ * connection URLs select the embedded mode of that part (DESIGN.md §3).
+ */
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const EnvSchema = z.object({
+  LIVEGRADE_KAFKA_BROKERS: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port[,host:port...]')
+      .optional(),
+  ),
+  LIVEGRADE_KAFKA_CLIENT_ID: z.string().default('livegrade'),
+  LIVEGRADE_KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
+    .default('livegrade'),
+  LIVEGRADE_KAFKA_GROUP: z.string().min(1).default('livegrade-sampler'),
+  LIVEGRADE_CLICKHOUSE_URL: optionalNonEmpty.pipe(z.url().optional()),
+  LIVEGRADE_CLICKHOUSE_USER: z.string().default('default'),
+  LIVEGRADE_CLICKHOUSE_PASSWORD: z.string().default(''),
+  LIVEGRADE_CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
+    .default('livegrade'),
+  LIVEGRADE_REDIS_URL: optionalNonEmpty.pipe(z.url().optional()),
+  LIVEGRADE_DATA_DIR: z.string().min(1).default('.livegrade'),
+  LIVEGRADE_API_TOKEN: optionalNonEmpty,
+  LIVEGRADE_HOST: z.string().min(1).default('127.0.0.1'),
+  LIVEGRADE_GATEWAY_PORT: port(4318),
+  LIVEGRADE_API_PORT: port(8080),
+  LIVEGRADE_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  LIVEGRADE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; the error names every bad key and what it expected. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const r = EnvSchema.safeParse(source);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const key = String(i.path[0] ?? '(environment)');
+    const got = source[key];
+    const shown = /PASSWORD|TOKEN|SECRET|WEBHOOK/.test(key) ? '(hidden)' : JSON.stringify(got);
+    return `  ${key}: ${i.message} (got ${shown})`;
+  });
+  return failConfig(`invalid environment:\n${lines.join('\n')}`);
+}
+
+function failConfig(message: string): never {
+  throw new ConfigError(message);
+}
+
+/** Which adapters the environment selects (DESIGN.md §3). Modes mix freely. */
+export function modesOf(env: Env) {
+  return {
+    bus: env.LIVEGRADE_KAFKA_BROKERS ? 'kafka' : 'memory',
+    store: env.LIVEGRADE_CLICKHOUSE_URL ? 'clickhouse-server' : 'chdb',
+    jobs: env.LIVEGRADE_REDIS_URL ? 'bullmq' : 'memory',
+  } as const;
+}
+
+export function topicsOf(env: Pick<Env, 'LIVEGRADE_KAFKA_TOPIC_PREFIX'>) {
+  const p = env.LIVEGRADE_KAFKA_TOPIC_PREFIX;
+  return { spans: `${p}.spans`, verdicts: `${p}.verdicts`, dlq: `${p}.dlq` } as const;
+}
+export type Topics = ReturnType<typeof topicsOf>;

@@ -1,0 +1,27 @@
+import type { Env } from '@livegrade/core';
+import { openStoreClients, type ReadLimits, type StoreClients } from './client.ts';
+import { migrate } from './migrate.ts';
+import { createRepository, type Repository } from './repository.ts';
+
+export * from './client.ts';
+export * from './migrate.ts';
+export * from './read-only-sql.ts';
+export * from './repository.ts';
+export * from './rows.ts';
+
+export interface Store extends Repository {
+  clients: StoreClients;
+  close(): Promise<void>;
+}
+
+/** Opens the store the environment selects, brings its schema up to date, returns the repository. */
+export async function openStore(env: Env, limits?: ReadLimits): Promise<Store> {
+  const clients = await openStoreClients(env, limits);
+  try {
+    await migrate(clients.writer);
+  } catch (err) {
+    await clients.close();
+    throw err;
+  }
+  return { ...createRepository(clients), clients, close: () => clients.close() };
+}

@@ -1,0 +1,57 @@
+import type { DecisionRow, VerdictRow } from '@livegrade/core';
+import type { StoreClients } from './client.ts';
+import { assertReadOnlySql } from './read-only-sql.ts';
+import { decisionInsertRow, type SpanRow } from './rows.ts';
+
+export type ResultFormat = 'json' | 'csv' | 'tsv';
+
+const CLICKHOUSE_FORMAT = { json: 'JSON', csv: 'CSVWithNames', tsv: 'TabSeparatedWithNames' } as const;
+export const CONTENT_TYPE = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  tsv: 'text/tab-separated-values; charset=utf-8',
+} as const;
+
+/** ClickHouse's JSON output format, what `json` results look like. */
+export interface JsonResult<T = Record<string, unknown>> {
+  meta: Array<{ name: string; type: string }>;
+  data: T[];
+  rows: number;
+  statistics?: { elapsed: number; rows_read: number; bytes_read: number };
+}
+
+/** The one place that knows livegrade's table names and row shapes. */
+export function createRepository(store: StoreClients) {
+  const { writer, reader } = store;
+  return {
+    async insertDecisions(rows: DecisionRow[]) {
+      if (rows.length === 0) return;
+      await writer.insert({ table: 'decisions', values: rows.map(decisionInsertRow), format: 'JSONEachRow' });
+    },
+    async insertSpans(table: 'recent_spans' | 'sampled_spans', rows: SpanRow[]) {
+      if (rows.length === 0) return;
+      await writer.insert({ table, values: rows, format: 'JSONEachRow' });
+    },
+    async insertVerdicts(rows: VerdictRow[]) {
+      if (rows.length === 0) return;
+      await writer.insert({
+        table: 'verdicts',
+        values: rows.map((r) => ({ ...r, ts: Math.round(r.ts) })),
+        format: 'JSONEachRow',
+      });
+    },
+    /** User SQL: read-only, limited, deduplicated (see client.ts). Returns the encoded result. */
+    async readOnlyQuery(sql: string, format: ResultFormat = 'json'): Promise<string> {
+      const query = assertReadOnlySql(sql);
+      const rs = await reader.query({ query, format: CLICKHOUSE_FORMAT[format] });
+      return rs.text();
+    },
+    /** livegrade's own reads (tests, services): JSON rows, on the writer session. */
+    async select<T>(query: string, params?: Record<string, unknown>): Promise<T[]> {
+      const rs = await writer.query({ query, format: 'JSONEachRow', ...(params ? { query_params: params } : {}) });
+      return rs.json<T>();
+    },
+  };
+}
+
+export type Repository = ReturnType<typeof createRepository>;
