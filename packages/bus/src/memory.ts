@@ -83,7 +83,8 @@ export function createMemoryBus(): Bus {
         const parts = partitionsOf(topic);
         for (let partition = 0; partition < parts.length && isRunning(); partition++) {
           const key = `${opts.groupId}\0${topic}\0${partition}`;
-          const start = committed.get(key) ?? (opts.fromBeginning === false ? (parts[partition]?.messages.length ?? 0) : 0);
+          const start =
+            committed.get(key) ?? (opts.fromBeginning === false ? (parts[partition]?.messages.length ?? 0) : 0);
           committed.set(key, start);
           const messages = parts[partition]?.messages.slice(start, start + MAX_BATCH) ?? [];
           if (messages.length === 0) continue;

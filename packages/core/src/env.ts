@@ -22,6 +22,7 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
     .default('livegrade'),
+  LIVEGRADE_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(3),
   LIVEGRADE_KAFKA_GROUP: z.string().min(1).default('livegrade-sampler'),
   LIVEGRADE_CLICKHOUSE_URL: optionalNonEmpty.pipe(z.url().optional()),
   LIVEGRADE_CLICKHOUSE_USER: z.string().default('default'),
@@ -33,6 +34,8 @@ export const EnvSchema = z.object({
   LIVEGRADE_REDIS_URL: optionalNonEmpty.pipe(z.url().optional()),
   LIVEGRADE_DATA_DIR: z.string().min(1).default('.livegrade'),
   LIVEGRADE_API_TOKEN: optionalNonEmpty,
+  /** where CLI commands find a running instance; default http://LIVEGRADE_HOST:LIVEGRADE_API_PORT */
+  LIVEGRADE_API_URL: optionalNonEmpty.pipe(z.url().optional()),
   LIVEGRADE_HOST: z.string().min(1).default('127.0.0.1'),
   LIVEGRADE_GATEWAY_PORT: port(4318),
   LIVEGRADE_API_PORT: port(8080),

@@ -51,9 +51,7 @@ export interface VerdictRow {
 
 /** Human-readable list of what is wrong, each issue prefixed with its field path. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
 }
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -59,7 +59,9 @@ export async function migrate(client: ClickHouseClient, dir = MIGRATIONS_DIR): P
     query: 'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
     format: 'JSONEachRow',
   });
-  const applied = new Map((await rs.json<{ version: number; name: string; checksum: string }>()).map((r) => [r.version, r]));
+  const applied = new Map(
+    (await rs.json<{ version: number; name: string; checksum: string }>()).map((r) => [r.version, r]),
+  );
   const done: string[] = [];
   for (const m of await loadMigrations(dir)) {
     const prior = applied.get(m.version);

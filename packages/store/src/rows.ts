@@ -1,4 +1,4 @@
-import type { AttrValue, Attributes, DecisionRow, FlatSpan } from '@livegrade/core';
+import type { Attributes, AttrValue, DecisionRow, FlatSpan } from '@livegrade/core';
 
 /** Row shape of recent_spans / sampled_spans (see schemas/clickhouse/0002_spans.sql). */
 export interface SpanRow {

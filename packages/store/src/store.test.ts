@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { KEEP_ALL, toDecisionRow, type FlatSpan } from '@livegrade/core';
+import { type FlatSpan, KEEP_ALL, toDecisionRow } from '@livegrade/core';
 import { tempDataDir, testEnv } from '../../../test/support/env.ts';
 import { ForbiddenQueryError, migrate, openStore, type Store, statementsOf } from './index.ts';
 
@@ -20,7 +20,11 @@ function span(i: number): FlatSpan {
     statusMessage: '',
     serviceName: 'support-bot',
     scopeName: 'livegrade',
-    attributes: { 'livegrade.decision.type': 'refund', 'livegrade.slice.language': 'hi', 'livegrade.decision.score': 0.5 },
+    attributes: {
+      'livegrade.decision.type': 'refund',
+      'livegrade.slice.language': 'hi',
+      'livegrade.decision.score': 0.5,
+    },
     resourceAttributes: { 'service.name': 'support-bot' },
     events: [],
   };
@@ -37,7 +41,9 @@ describe('store on the embedded ClickHouse engine', () => {
 
   it('applies each migration once and records it', async () => {
     assert.deepEqual(await migrate(store.clients.writer), [], 'second run applies nothing');
-    const tables = await store.select<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name');
+    const tables = await store.select<{ name: string }>(
+      'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
+    );
     assert.deepEqual(
       tables.map((t) => t.name),
       ['decisions', 'recent_spans', 'sampled_spans', 'schema_migrations', 'verdicts'],
@@ -58,7 +64,9 @@ describe('store on the embedded ClickHouse engine', () => {
     await assert.rejects(store.readOnlyQuery('SELECT 1 SETTINGS readonly=0'), /SETTINGS/);
     // the engine itself refuses what slips past the text check
     await assert.rejects(store.readOnlyQuery("SELECT * FROM file('/etc/passwd', 'LineAsString')"), /readonly/i);
-    const still = JSON.parse(await store.readOnlyQuery("SELECT count() AS n FROM decisions WHERE decision_type = 'refund; DROP'"));
+    const still = JSON.parse(
+      await store.readOnlyQuery("SELECT count() AS n FROM decisions WHERE decision_type = 'refund; DROP'"),
+    );
     assert.equal(Number(still.data[0].n), 0, 'a ; inside a string literal is not a second statement');
   });
 
@@ -69,7 +77,7 @@ describe('store on the embedded ClickHouse engine', () => {
   });
 
   it('splits migration files into statements', () => {
-    assert.deepEqual(statementsOf('-- c\nCREATE TABLE a (x String DEFAULT \'a;b\');\n\nCREATE TABLE b (y UInt8);\n'), [
+    assert.deepEqual(statementsOf("-- c\nCREATE TABLE a (x String DEFAULT 'a;b');\n\nCREATE TABLE b (y UInt8);\n"), [
       "CREATE TABLE a (x String DEFAULT 'a;b')",
       'CREATE TABLE b (y UInt8)',
     ]);

@@ -1,4 +1,4 @@
-import { type Admin, Kafka, type KafkaConfig, logLevel, type Producer as KafkaProducer } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, type Producer as KafkaProducer, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, ConsumerOptions, Producer, TopicSpec } from '../types.ts';
 import { createKafkaConsumer } from './consumer.ts';

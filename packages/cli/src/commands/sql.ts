@@ -1,0 +1,47 @@
+import type { Env } from '@livegrade/core';
+import { type JsonResult, openStore, type ResultFormat } from '@livegrade/store';
+import { findRunningApi } from '../remote.ts';
+import { renderTable } from '../table.ts';
+import { UsageError } from '../usage.ts';
+
+const FORMATS = ['json', 'table', 'csv', 'tsv'] as const;
+type CliFormat = (typeof FORMATS)[number];
+
+/**
+ * `livegrade sql "<query>"`: through the running instance's API when one
+ * answers (it holds the embedded store), otherwise on the store directly.
+ */
+export async function sql(
+  env: Env,
+  query: string | undefined,
+  options: { format?: string | undefined },
+): Promise<number> {
+  if (!query) throw new UsageError('usage: livegrade sql "<SELECT ...>" [--format json|table|csv|tsv]');
+  const format = (options.format ?? 'table') as CliFormat;
+  if (!FORMATS.includes(format))
+    throw new UsageError(`unknown --format "${options.format}" (choose from ${FORMATS.join(', ')})`);
+  const wire: ResultFormat = format === 'table' ? 'json' : format;
+  const body = await runQuery(env, query, wire);
+  process.stdout.write(
+    format === 'table' ? renderTable(JSON.parse(body) as JsonResult) : body.endsWith('\n') ? body : `${body}\n`,
+  );
+  return 0;
+}
+
+async function runQuery(env: Env, query: string, format: ResultFormat): Promise<string> {
+  const api = await findRunningApi(env);
+  if (api) return api.sql(query, format);
+  const store = await openStore(env).catch((err: Error) => {
+    if (/Cannot lock file/i.test(err.message)) {
+      throw new Error(
+        `the store in ${env.LIVEGRADE_DATA_DIR} is held by another livegrade process whose API does not answer at ${env.LIVEGRADE_HOST}:${env.LIVEGRADE_API_PORT}; query through that instance (set LIVEGRADE_API_URL) or stop it`,
+      );
+    }
+    throw err;
+  });
+  try {
+    return await store.readOnlyQuery(query, format);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,46 @@
+import { type Env, modesOf } from '@livegrade/core';
+import { SERVICES, type ServiceName, startInstance } from '../instance.ts';
+import { UsageError } from '../usage.ts';
+
+export async function up(env: Env, options: { services?: string | undefined }): Promise<number> {
+  const services = parseServices(options.services);
+  const instance = await startInstance(env, { services });
+  const modes = modesOf(env);
+  const lines = [
+    'livegrade is running',
+    `  bus:    ${modes.bus === 'kafka' ? `Kafka at ${env.LIVEGRADE_KAFKA_BROKERS}` : 'in-process (embedded)'}`,
+    `  store:  ${modes.store === 'chdb' ? `ClickHouse engine in-process (chdb), data in ${env.LIVEGRADE_DATA_DIR}/chdb` : env.LIVEGRADE_CLICKHOUSE_URL}`,
+  ];
+  if (instance.urls.gateway)
+    lines.push(
+      `  OTLP/HTTP gateway: ${instance.urls.gateway}/v1/traces   verdicts: ${instance.urls.gateway}/v1/verdicts`,
+    );
+  if (instance.urls.api) lines.push(`  API:    ${instance.urls.api}   (POST /v1/sql)`);
+  if (instance.sampler) lines.push('  sampler: consuming spans and verdicts');
+  lines.push('Press Ctrl+C to stop.');
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      instance.logger.info({ signal }, 'stopping');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await instance.stop();
+  return 0;
+}
+
+function parseServices(list: string | undefined): ServiceName[] {
+  if (!list) return [...SERVICES];
+  const names = list.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(SERVICES as readonly string[]).includes(n)) {
+      throw new UsageError(`unknown service "${n}" in --services (choose from ${SERVICES.join(', ')})`);
+    }
+  }
+  return names as ServiceName[];
+}

@@ -1,0 +1,95 @@
+import { type Api, apiConfig, createApi } from '@livegrade/api';
+import { type Bus, createBus } from '@livegrade/bus';
+import { type Env, modesOf, topicsOf } from '@livegrade/core';
+import { createGateway, type Gateway, gatewayConfig } from '@livegrade/gateway';
+import { createLogger, type Logger } from '@livegrade/runtime';
+import { createSampler, type Sampler, samplerConfig } from '@livegrade/sampler';
+import { openStore, type Store } from '@livegrade/store';
+
+export const SERVICES = ['gateway', 'sampler', 'api'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface Instance {
+  env: Env;
+  logger: Logger;
+  bus: Bus;
+  store: Store | undefined;
+  gateway: Gateway | undefined;
+  sampler: Sampler | undefined;
+  api: Api | undefined;
+  /** bound addresses, e.g. { gateway: 'http://127.0.0.1:4318' } */
+  urls: Partial<Record<ServiceName, string>>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  services?: readonly ServiceName[];
+  logger?: Logger;
+  partitions?: number;
+}
+
+/**
+ * The composition root: wires adapters to services. `livegrade up` runs every
+ * service in this one process (the embedded store can only be opened by one
+ * process); in production each container runs the same code with one service.
+ */
+export async function startInstance(env: Env, opts: StartOptions = {}): Promise<Instance> {
+  const services = new Set(opts.services ?? SERVICES);
+  const logger = opts.logger ?? createLogger(env.LIVEGRADE_LOG_LEVEL);
+  const topics = topicsOf(env);
+  const bus = createBus({ brokers: env.LIVEGRADE_KAFKA_BROKERS, clientId: env.LIVEGRADE_KAFKA_CLIENT_ID, logger });
+  const stops: Array<() => Promise<void>> = [];
+  const instance: Instance = {
+    env,
+    logger,
+    bus,
+    store: undefined,
+    gateway: undefined,
+    sampler: undefined,
+    api: undefined,
+    urls: {},
+    async stop() {
+      // reverse start order: stop taking input before closing what it writes to
+      for (const stop of stops.reverse()) {
+        await stop().catch((err) => logger.error({ err }, 'error while stopping'));
+      }
+    },
+  };
+  stops.push(() => bus.close());
+  try {
+    const partitions = opts.partitions ?? env.LIVEGRADE_KAFKA_PARTITIONS;
+    await bus.ensureTopics([
+      { name: topics.spans, partitions },
+      { name: topics.verdicts, partitions },
+      { name: topics.dlq, partitions: 1 },
+    ]);
+    if (services.has('sampler') || services.has('api')) {
+      const store = await openStore(env);
+      instance.store = store;
+      stops.push(() => store.close());
+    }
+    if (services.has('sampler') && instance.store) {
+      const sampler = createSampler({ bus, store: instance.store, logger, config: samplerConfig(env) });
+      await sampler.start();
+      instance.sampler = sampler;
+      stops.push(() => sampler.stop());
+    }
+    if (services.has('api') && instance.store) {
+      const api = createApi({ store: instance.store, logger, config: apiConfig(env) });
+      instance.urls.api = await api.start();
+      instance.api = api;
+      stops.push(() => api.stop());
+    }
+    if (services.has('gateway')) {
+      const gateway = createGateway({ bus, logger, config: gatewayConfig(env) });
+      instance.urls.gateway = await gateway.start();
+      instance.gateway = gateway;
+      stops.push(() => gateway.stop());
+    }
+  } catch (err) {
+    await instance.stop();
+    throw err;
+  }
+  logger.info({ modes: modesOf(env), urls: instance.urls }, 'livegrade started');
+  return instance;
+}

@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, parseEnv } from '@livegrade/core';
+import { sql } from './commands/sql.ts';
+import { up } from './commands/up.ts';
+import { RemoteError } from './remote.ts';
+import { UsageError } from './usage.ts';
+
+const HELP = `livegrade — grade AI decisions on live traffic
+
+  livegrade up [--services gateway,sampler,api]   run livegrade (embedded unless LIVEGRADE_* URLs are set)
+  livegrade sql "<SELECT ...>" [--format table|json|csv|tsv]
+
+Configuration comes from LIVEGRADE_* environment variables (see README.md).`;
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' },
+        services: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    const [command, ...rest] = positionals;
+    if (values.help || !command) {
+      process.stdout.write(`${HELP}\n`);
+      return command || values.help ? 0 : 2;
+    }
+    const env = parseEnv();
+    switch (command) {
+      case 'up':
+        return await up(env, { services: values.services });
+      case 'sql':
+        return await sql(env, rest.join(' ') || undefined, { format: values.format });
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+    }
+  } catch (err) {
+    const e = err as Error;
+    if (e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`livegrade: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof ConfigError || e instanceof RemoteError || e.name === 'ForbiddenQueryError') {
+      process.stderr.write(`livegrade: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`livegrade: ${e.message}\n`);
+    return 1;
+  }
+}

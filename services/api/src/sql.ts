@@ -1,0 +1,39 @@
+import { ClickHouseError } from '@clickhouse/client';
+import { describeIssues } from '@livegrade/core';
+import { CONTENT_TYPE, ForbiddenQueryError, type Repository, type ResultFormat } from '@livegrade/store';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+
+const SqlRequest = z.object({
+  query: z.string().min(1, 'query is empty').max(100_000),
+  format: z.enum(['json', 'csv', 'tsv']).default('json'),
+});
+
+/**
+ * POST /v1/sql {query, format}: user SQL on the read-only session. Refusals
+ * and engine errors come back as 400 with the engine's own message.
+ */
+export function registerSql(app: FastifyInstance, store: Pick<Repository, 'readOnlyQuery'>) {
+  app.post('/v1/sql', async (request, reply) => {
+    const parsed = SqlRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
+    const { query, format } = parsed.data;
+    try {
+      const body = await store.readOnlyQuery(query, format as ResultFormat);
+      return reply.code(200).type(CONTENT_TYPE[format]).send(body);
+    } catch (err) {
+      if (err instanceof ForbiddenQueryError) return reply.code(403).send({ error: err.message });
+      if (err instanceof ClickHouseError || isEngineError(err)) {
+        return reply.code(400).send({ error: (err as Error).message.trim() });
+      }
+      throw err;
+    }
+  });
+}
+
+/** chdb raises errors that carry the ClickHouse code but are not the client's class instance. */
+function isEngineError(err: unknown): boolean {
+  return (
+    typeof err === 'object' && err !== null && 'code' in err && typeof (err as { type?: unknown }).type === 'string'
+  );
+}

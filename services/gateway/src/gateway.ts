@@ -1,0 +1,67 @@
+import type { Bus, Producer } from '@livegrade/bus';
+import type { Logger } from '@livegrade/runtime';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { GatewayConfig } from './config.ts';
+import { registerDecompression } from './decompress.ts';
+import { registerTraces } from './traces.ts';
+import { registerVerdicts } from './verdicts.ts';
+
+export interface Gateway {
+  app: FastifyInstance;
+  /** resolves with the bound address, e.g. http://127.0.0.1:4318 */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** OTLP/HTTP receiver → bus. Stateless: scale it behind a load balancer. */
+export function createGateway(deps: { bus: Bus; logger: Logger; config: GatewayConfig }): Gateway {
+  const { bus, logger, config } = deps;
+  const producer: Producer = bus.producer();
+  const app = Fastify({
+    loggerInstance: logger.child({ service: 'gateway' }) as FastifyBaseLogger,
+    bodyLimit: config.maxBodyBytes,
+    // per-request logs would dominate the hot path; errors are still logged
+    disableRequestLogging: true,
+  });
+  app.addContentTypeParser(
+    ['application/x-protobuf', 'application/protobuf'],
+    { parseAs: 'buffer' },
+    (_req, body, done) => done(null, body),
+  );
+  // JSON arrives as a Buffer too: OTLP JSON is decoded by @livegrade/otlp, verdicts by JSON.parse below
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    if (req.url.startsWith('/v1/traces')) return done(null, body);
+    try {
+      done(null, JSON.parse((body as Buffer).toString('utf8')));
+    } catch (err) {
+      done(Object.assign(new Error(`body is not valid JSON: ${(err as Error).message}`), { statusCode: 400 }));
+    }
+  });
+  registerDecompression(app);
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) logger.error({ err }, 'gateway request failed');
+    const error =
+      status === 413
+        ? `request body larger than the ${config.maxBodyBytes} byte limit`
+        : status >= 500
+          ? 'internal error'
+          : err.message;
+    reply.code(status).send({ error });
+  });
+  app.get('/healthz', async () => ({ ok: true }));
+  registerTraces(app, producer, config.topics.spans);
+  registerVerdicts(app, producer, config.topics.verdicts);
+
+  return {
+    app,
+    async start() {
+      return app.listen({ host: config.host, port: config.port });
+    },
+    async stop() {
+      await app.close();
+      await producer.close();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { Producer } from '@livegrade/bus';
+import { describeIssues, VerdictEvent } from '@livegrade/core';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+
+const Body = z.union([z.object({ verdicts: z.array(VerdictEvent).min(1).max(10_000) }), VerdictEvent]);
+
+/**
+ * POST /v1/verdicts: one verdict, or `{ "verdicts": [...] }`. A request is
+ * accepted whole or refused whole, with every bad field named, so a client
+ * never has to guess which part went through.
+ */
+export function registerVerdicts(app: FastifyInstance, producer: Producer, topic: string) {
+  app.post('/v1/verdicts', async (request, reply) => {
+    const contentType = String(request.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim()
+      .toLowerCase();
+    if (contentType !== 'application/json') {
+      return reply
+        .code(415)
+        .send({ error: `unsupported content-type "${contentType || '(none)'}": send application/json` });
+    }
+    const parsed = Body.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid verdict: ${bestIssues(request.body)}` });
+    const list = 'verdicts' in parsed.data ? parsed.data.verdicts : [parsed.data];
+    const messages = list.map((v) => {
+      const withId = { ...v, id: v.id ?? randomUUID(), ts: v.ts ?? Date.now() };
+      return { key: v.decision_id, value: Buffer.from(JSON.stringify(withId)) };
+    });
+    await producer.send(topic, messages);
+    return reply.code(202).send({ accepted: messages.length });
+  });
+}
+
+/** The union's own error lists both branches; re-validate against the branch the client meant. */
+function bestIssues(body: unknown): string {
+  if (body && typeof body === 'object' && 'verdicts' in body) {
+    const r = z.object({ verdicts: z.array(VerdictEvent).min(1).max(10_000) }).safeParse(body);
+    return r.success ? 'unknown' : describeIssues(r.error);
+  }
+  const r = VerdictEvent.safeParse(body);
+  return r.success ? 'unknown' : describeIssues(r.error);
+}

@@ -1,0 +1,162 @@
+// Bad input gets a clear error, lands in the DLQ where it came through the
+// bus, and the pipeline keeps going: the good input after it is kept.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { type ConsumedMessage, createKafkaBus } from '@livegrade/bus';
+import { encodeTraces } from '@livegrade/otlp';
+import { requireKafka } from '../support/infra.ts';
+import { startTestInstance } from '../support/instance.ts';
+import { countVisible } from '../support/store.ts';
+import { generateTraces } from '../support/traffic.ts';
+import { waitFor } from '../support/wait.ts';
+
+const kafka = await requireKafka();
+
+async function post(url: string, body: Buffer | string, headers: Record<string, string>) {
+  const res = await fetch(url, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+    headers,
+  });
+  const text = await res.text();
+  return { status: res.status, text };
+}
+
+describe('gateway refuses bad requests with clear errors and keeps serving', () => {
+  let instance: Awaited<ReturnType<typeof startTestInstance>>;
+  let traces: string;
+  let verdicts: string;
+  before(async () => {
+    instance = await startTestInstance('embedded', { env: { LIVEGRADE_MAX_BODY_BYTES: '4096' } });
+    traces = `${instance.urls.gateway}/v1/traces`;
+    verdicts = `${instance.urls.gateway}/v1/verdicts`;
+  });
+  after(async () => instance?.stop());
+
+  it('400 for malformed protobuf, naming OTLP', async () => {
+    const r = await post(traces, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), {
+      'content-type': 'application/x-protobuf',
+    });
+    assert.equal(r.status, 400);
+    assert.match(JSON.parse(r.text).error, /OTLP|protobuf/i);
+  });
+
+  it('415 for a content type that is not OTLP', async () => {
+    const r = await post(traces, 'hello', { 'content-type': 'text/plain' });
+    assert.equal(r.status, 415);
+    assert.match(JSON.parse(r.text).error, /text\/plain.*application\/x-protobuf/);
+  });
+
+  it('413 for a body over the limit, also when it only grows that large after gunzip', async () => {
+    const big = Buffer.alloc(8192, 1);
+    assert.equal((await post(traces, big, { 'content-type': 'application/x-protobuf' })).status, 413);
+    const bomb = gzipSync(Buffer.alloc(1024 * 1024, 0));
+    assert.ok(bomb.length < 4096);
+    const r = await post(traces, bomb, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    assert.equal(r.status, 413);
+    assert.match(JSON.parse(r.text).error, /4096 byte limit/);
+  });
+
+  it('400 for an invalid verdict, naming the field; nothing of that request is written', async () => {
+    const r = await post(
+      verdicts,
+      JSON.stringify({
+        verdicts: [
+          { kind: 'feedback', decision_id: 'd1', value: 'thumbs_down' },
+          { kind: 'review', decision_id: 'd2', reviewer_id: 'r1', seniority: 'principal', label: 'deny' },
+        ],
+      }),
+      { 'content-type': 'application/json' },
+    );
+    assert.equal(r.status, 400);
+    assert.match(JSON.parse(r.text).error, /verdicts\.1\.seniority/);
+    const notJson = await post(verdicts, '{"kind": ', { 'content-type': 'application/json' });
+    assert.equal(notJson.status, 400);
+    assert.match(JSON.parse(notJson.text).error, /not valid JSON/);
+  });
+
+  it('accepts good input after all that, gzip included', async () => {
+    const [t] = generateTraces({ traces: 1, seed: 3 });
+    const r = await post(traces, gzipSync(Buffer.from(encodeTraces(t!.spans))), {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'gzip',
+    });
+    assert.equal(r.status, 200);
+    const v = await post(
+      verdicts,
+      JSON.stringify({ kind: 'feedback', decision_id: t!.decisionId, value: 'thumbs_down' }),
+      {
+        'content-type': 'application/json',
+      },
+    );
+    assert.equal(v.status, 202);
+    const store = instance.store!;
+    await waitFor('the decision and its verdict', async () =>
+      (await countVisible(
+        store,
+        `SELECT count() FROM decisions d JOIN verdicts v ON v.decision_id = d.decision_id WHERE d.decision_id = '${t!.decisionId}'`,
+      )) === 1
+        ? true
+        : undefined,
+    );
+    assert.equal(
+      await countVisible(store, 'SELECT count() FROM verdicts'),
+      1,
+      'the refused verdict batch left nothing',
+    );
+  });
+});
+
+describe('poison messages on Kafka go to the DLQ with their reason', { skip: kafka.ok ? false : kafka.skip }, () => {
+  let instance: Awaited<ReturnType<typeof startTestInstance>>;
+  before(async () => {
+    instance = await startTestInstance('kafka', {
+      brokers: kafka.ok ? kafka.url : '',
+      label: 'dlq',
+      services: ['sampler'],
+    });
+  });
+  after(async () => instance?.stop());
+
+  it('does not stall the partition', async () => {
+    const prefix = instance.env.LIVEGRADE_KAFKA_TOPIC_PREFIX;
+    const bus = createKafkaBus({ brokers: [kafka.ok ? kafka.url : ''] });
+    const producer = bus.producer();
+    const [good] = generateTraces({ traces: 1, seed: 5 });
+    // all on one key, so one partition: the good messages sit behind the poison
+    await producer.send(`${prefix}.spans`, [
+      { key: 'k', value: Buffer.from('definitely not protobuf \u0000\u00ff', 'latin1') },
+      { key: 'k', value: Buffer.from(encodeTraces(good!.spans)) },
+    ]);
+    await producer.send(`${prefix}.verdicts`, [
+      { key: 'd', value: Buffer.from('{"kind":"review","decision_id":"d"}') },
+      {
+        key: 'd',
+        value: Buffer.from(JSON.stringify({ kind: 'feedback', decision_id: good!.decisionId, value: 'retry' })),
+      },
+    ]);
+
+    const dead: ConsumedMessage[] = [];
+    const dlq = bus.consumer({ groupId: `${prefix}-dlq-reader`, topics: [`${prefix}.dlq`] });
+    await dlq.run(async (batch) => {
+      dead.push(...batch.messages);
+    });
+    await waitFor('two DLQ messages', async () => (dead.length >= 2 ? true : undefined));
+    await bus.close();
+
+    const reasons = dead.map((m) => m.headers['livegrade.dlq.reason'] ?? '').sort();
+    assert.match(reasons[0] ?? '', /^invalid verdict: .*reviewer_id/);
+    assert.match(reasons[1] ?? '', /^undecodable OTLP traces/);
+    assert.ok(dead.every((m) => /\.(spans|verdicts)\/\d+\/\d+$/.test(m.headers['livegrade.dlq.source'] ?? '')));
+    assert.equal(dead.find((m) => m.key === 'k')?.value.toString('latin1'), 'definitely not protobuf \u0000\u00ff');
+
+    const store = instance.store!;
+    await waitFor('the good decision and verdict', async () =>
+      (await countVisible(store, `SELECT count() FROM verdicts WHERE decision_id = '${good!.decisionId}'`)) === 1 &&
+      (await countVisible(store, 'SELECT count() FROM decisions')) === 1
+        ? true
+        : undefined,
+    );
+  });
+});
