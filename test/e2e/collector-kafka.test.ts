@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeTraces, encodeTracesJson } from '@livegrade/otlp';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { requireKafka } from '../support/infra.ts';
 import { startTestInstance } from '../support/instance.ts';
 import { countVisible } from '../support/store.ts';
@@ -33,7 +33,7 @@ describe('Collector Kafka exporter messages → sampler → ClickHouse', { skip:
       brokers: [kafka.ok ? kafka.url : ''],
       logLevel: logLevel.NOTHING,
     });
-    const producer = client.producer();
+    const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({
       topic: `${instance.env.LIVEGRADE_KAFKA_TOPIC_PREFIX}.spans`,

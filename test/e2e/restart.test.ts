@@ -24,6 +24,8 @@ describe('sampler restart between insert and commit', { skip: kafka.ok ? false :
     LIVEGRADE_DATA_DIR: data.dir,
     LIVEGRADE_KAFKA_BROKERS: kafka.ok ? kafka.url : '',
     ...uniqueKafkaNames('restart'),
+    // the killed member's partitions are handed over when its session expires
+    LIVEGRADE_KAFKA_SESSION_TIMEOUT_MS: '6000',
   };
   const env = testEnv(vars);
   const stores: Store[] = [];

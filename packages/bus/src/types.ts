@@ -49,6 +49,11 @@ export interface ConsumerOptions {
   topics: string[];
   /** read from the earliest offset when the group has no committed offset */
   fromBeginning?: boolean;
+  /**
+   * how long a silent member keeps its partitions; a crashed sampler's
+   * partitions move to the others after this long (default 30 s)
+   */
+  sessionTimeoutMs?: number;
   /** upper bound of bytes fetched per partition per batch */
   maxBytesPerPartition?: number;
 }

@@ -23,6 +23,7 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
     .default('livegrade'),
   LIVEGRADE_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(3),
+  LIVEGRADE_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   LIVEGRADE_KAFKA_GROUP: z.string().min(1).default('livegrade-sampler'),
   LIVEGRADE_CLICKHOUSE_URL: optionalNonEmpty.pipe(z.url().optional()),
   LIVEGRADE_CLICKHOUSE_USER: z.string().default('default'),

@@ -80,6 +80,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
         groupId: config.groupId,
         topics: [config.topics.spans, config.topics.verdicts],
         fromBeginning: true,
+        sessionTimeoutMs: config.sessionTimeoutMs,
       });
       await consumer.run(async (batch, control) => {
         if (batch.topic === config.topics.spans) await onSpans(batch, control);

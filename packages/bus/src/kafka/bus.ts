@@ -1,4 +1,4 @@
-import { type Admin, Kafka, type KafkaConfig, type Producer as KafkaProducer, logLevel } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, type Producer as KafkaProducer, logLevel, Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, ConsumerOptions, Producer, TopicSpec } from '../types.ts';
 import { createKafkaConsumer } from './consumer.ts';
@@ -67,7 +67,8 @@ function createKafkaProducer(kafka: Kafka): Producer {
   let connected: Promise<KafkaProducer> | undefined;
   const connect = () => {
     connected ??= (async () => {
-      const p = kafka.producer({ allowAutoTopicCreation: false });
+      // murmur2 on the key, as the Java client and the Collector partition: a trace id lands on the same partition whoever writes it
+      const p = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await p.connect();
       return p;
     })();

@@ -18,8 +18,8 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
         maxBytesPerPartition: opts.maxBytesPerPartition ?? 8 * 1024 * 1024,
         maxBytes: 64 * 1024 * 1024,
         maxWaitTimeInMs: 200,
-        // a handler that backs off while the store is down must not be taken for dead
-        sessionTimeout: 60_000,
+        // the handler heartbeats while it backs off, so a short session only catches real crashes
+        sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
         heartbeatInterval: 3_000,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       });
