@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance } from '@livegrade/runtime';
 
 /** Bearer-token check on /v1/*. Health stays open for probes. */
 export function registerAuth(app: FastifyInstance, token: string | undefined) {

@@ -1,7 +1,7 @@
 import { ClickHouseError } from '@clickhouse/client';
 import { describeIssues } from '@livegrade/core';
+import type { FastifyInstance } from '@livegrade/runtime';
 import { CONTENT_TYPE, ForbiddenQueryError, type Repository, type ResultFormat } from '@livegrade/store';
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
 const SqlRequest = z.object({

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance } from '@livegrade/runtime';
 
 /**
  * OTLP/HTTP clients may gzip bodies. Decompressing in preParsing means the

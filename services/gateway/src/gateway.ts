@@ -1,6 +1,6 @@
 import type { Bus, Producer } from '@livegrade/bus';
-import type { Logger } from '@livegrade/runtime';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from '@livegrade/runtime';
+import { createHttpServer, type Logger } from '@livegrade/runtime';
 import type { GatewayConfig } from './config.ts';
 import { registerDecompression } from './decompress.ts';
 import { registerTraces } from './traces.ts';
@@ -17,11 +17,11 @@ export interface Gateway {
 export function createGateway(deps: { bus: Bus; logger: Logger; config: GatewayConfig }): Gateway {
   const { bus, logger, config } = deps;
   const producer: Producer = bus.producer();
-  const app = Fastify({
-    loggerInstance: logger.child({ service: 'gateway' }) as FastifyBaseLogger,
+  const app = createHttpServer({
+    logger,
+    service: 'gateway',
     bodyLimit: config.maxBodyBytes,
-    // per-request logs would dominate the hot path; errors are still logged
-    disableRequestLogging: true,
+    tooLarge: `request body larger than the ${config.maxBodyBytes} byte limit`,
   });
   app.addContentTypeParser(
     ['application/x-protobuf', 'application/protobuf'],
@@ -39,17 +39,6 @@ export function createGateway(deps: { bus: Bus; logger: Logger; config: GatewayC
     }
   });
   registerDecompression(app);
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status >= 500) logger.error({ err }, 'gateway request failed');
-    const error =
-      status === 413
-        ? `request body larger than the ${config.maxBodyBytes} byte limit`
-        : status >= 500
-          ? 'internal error'
-          : err.message;
-    reply.code(status).send({ error });
-  });
   app.get('/healthz', async () => ({ ok: true }));
   registerTraces(app, producer, config.topics.spans);
   registerVerdicts(app, producer, config.topics.verdicts);

@@ -1,6 +1,6 @@
 import type { Producer } from '@livegrade/bus';
 import { OtlpDecodeError, type OtlpFormat, splitByTrace } from '@livegrade/otlp';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance } from '@livegrade/runtime';
 
 const FORMAT_OF: Record<string, OtlpFormat> = {
   'application/x-protobuf': 'protobuf',

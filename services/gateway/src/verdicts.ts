@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from '@livegrade/bus';
 import { describeIssues, VerdictEvent } from '@livegrade/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance } from '@livegrade/runtime';
 import { z } from 'zod';
 
 const Body = z.union([z.object({ verdicts: z.array(VerdictEvent).min(1).max(10_000) }), VerdictEvent]);
