@@ -54,6 +54,11 @@ export interface ConsumerOptions {
    * partitions move to the others after this long (default 30 s)
    */
   sessionTimeoutMs?: number;
+  /**
+   * batches of different partitions handled at once: while one waits on the
+   * store, the next is decoded (default 3). Order within a partition is kept.
+   */
+  partitionsConsumedConcurrently?: number;
   /** upper bound of bytes fetched per partition per batch */
   maxBytesPerPartition?: number;
 }

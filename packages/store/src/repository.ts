@@ -1,7 +1,7 @@
 import type { DecisionRow, VerdictRow } from '@livegrade/core';
 import type { StoreClients } from './client.ts';
 import { assertReadOnlySql } from './read-only-sql.ts';
-import { decisionInsertRow, type SpanRow } from './rows.ts';
+import { decisionInsertRow, SPAN_COLUMNS, type SpanRow } from './rows.ts';
 
 export type ResultFormat = 'json' | 'csv' | 'tsv';
 
@@ -28,9 +28,15 @@ export function createRepository(store: StoreClients) {
       if (rows.length === 0) return;
       await writer.insert({ table: 'decisions', values: rows.map(decisionInsertRow), format: 'JSONEachRow' });
     },
-    async insertSpans(table: 'recent_spans' | 'sampled_spans', rows: SpanRow[]) {
+    /** Every span goes to recent_spans; kept ones reach sampled_spans through a view (0002_spans.sql). */
+    async insertSpans(rows: SpanRow[]) {
       if (rows.length === 0) return;
-      await writer.insert({ table, values: rows, format: 'JSONEachRow' });
+      await writer.insert({
+        table: 'recent_spans',
+        values: rows,
+        format: 'JSONCompactEachRow',
+        columns: SPAN_COLUMNS as unknown as [string, ...string[]],
+      });
     },
     async insertVerdicts(rows: VerdictRow[]) {
       if (rows.length === 0) return;

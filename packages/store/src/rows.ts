@@ -1,66 +1,69 @@
-import type { Attributes, AttrValue, DecisionRow, FlatSpan } from '@livegrade/core';
+import type { DecisionRow, FlatSpan } from '@livegrade/core';
 
-/** Row shape of recent_spans / sampled_spans (see schemas/clickhouse/0002_spans.sql). */
-export interface SpanRow {
-  /** DateTime64(6) ticks: microseconds since the epoch */
-  ts: number;
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string;
-  name: string;
-  kind: number;
-  duration_ms: number;
-  status_code: number;
-  status_message: string;
-  service: string;
-  scope: string;
-  decision_id: string;
-  decision_type: string;
-  attributes: Record<string, string>;
-  resource_attributes: Record<string, string>;
-  events: string;
-  sample_reason?: string;
-  sample_weight?: number;
+/**
+ * Column order of span rows as inserted into recent_spans (JSONCompactEachRow:
+ * one array per row, so the column names are not repeated in every row).
+ * Attributes and events go in as JSON objects and are stored as their text
+ * (input_format_json_read_objects_as_strings); sampled_spans turns them into
+ * Maps for the kept spans only.
+ */
+export const SPAN_COLUMNS = [
+  'ts',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'name',
+  'kind',
+  'duration_ms',
+  'status_code',
+  'status_message',
+  'service',
+  'scope',
+  'decision_id',
+  'decision_type',
+  'attributes',
+  'resource_attributes',
+  'events',
+  'sample_reason',
+  'sample_weight',
+] as const;
+
+export type SpanRow = unknown[];
+
+export interface DecisionRef {
+  decisionId: string;
+  decisionType: string;
 }
 
-function text(v: AttrValue): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+/** The trace's sampling outcome; reason '' means the trace was not kept. */
+export interface SpanSample {
+  reason: string;
+  weight: number;
 }
 
-export function stringMap(attrs: Attributes): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k in attrs) out[k] = text(attrs[k] as AttrValue);
-  return out;
-}
+export const NOT_KEPT: SpanSample = { reason: '', weight: 0 };
 
-export function toSpanRow(
-  span: FlatSpan,
-  decision?: { decisionId: string; decisionType: string },
-  sample?: { reason: string; weight: number },
-): SpanRow {
-  const row: SpanRow = {
-    ts: Math.round(span.startMs * 1000),
-    trace_id: span.traceId,
-    span_id: span.spanId,
-    parent_span_id: span.parentSpanId,
-    name: span.name,
-    kind: span.kind,
-    duration_ms: Math.max(0, span.endMs - span.startMs),
-    status_code: span.statusCode,
-    status_message: span.statusMessage,
-    service: span.serviceName,
-    scope: span.scopeName,
-    decision_id: decision?.decisionId ?? '',
-    decision_type: decision?.decisionType ?? '',
-    attributes: stringMap(span.attributes),
-    resource_attributes: stringMap(span.resourceAttributes),
-    events: span.events.length === 0 ? '[]' : JSON.stringify(span.events),
-  };
-  if (sample) {
-    row.sample_reason = sample.reason;
-    row.sample_weight = sample.weight;
-  }
-  return row;
+export function toSpanRow(span: FlatSpan, decision: DecisionRef | undefined, sample: SpanSample): SpanRow {
+  return [
+    Math.round(span.startMs * 1000), // DateTime64(6) ticks
+    span.traceId,
+    span.spanId,
+    span.parentSpanId,
+    span.name,
+    span.kind,
+    Math.max(0, span.endMs - span.startMs),
+    span.statusCode,
+    span.statusMessage,
+    span.serviceName,
+    span.scopeName,
+    decision?.decisionId ?? '',
+    decision?.decisionType ?? '',
+    span.attributes,
+    span.resourceAttributes,
+    span.events,
+    sample.reason,
+    sample.weight,
+  ];
 }
 
 /** decisions row as inserted: DateTime64(3) takes integer milliseconds. */

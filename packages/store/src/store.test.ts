@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type FlatSpan, KEEP_ALL, toDecisionRow } from '@livegrade/core';
 import { tempDataDir, testEnv } from '../../../test/support/env.ts';
-import { ForbiddenQueryError, migrate, openStore, type Store, statementsOf } from './index.ts';
+import { ForbiddenQueryError, migrate, NOT_KEPT, openStore, type Store, statementsOf, toSpanRow } from './index.ts';
 
 const data = tempDataDir();
 let store: Store;
@@ -46,7 +46,7 @@ describe('store on the embedded ClickHouse engine', () => {
     );
     assert.deepEqual(
       tables.map((t) => t.name),
-      ['decisions', 'recent_spans', 'sampled_spans', 'schema_migrations', 'verdicts'],
+      ['decisions', 'recent_spans', 'sampled_spans', 'sampled_spans_from_recent', 'schema_migrations', 'verdicts'],
     );
   });
 
@@ -74,6 +74,34 @@ describe('store on the embedded ClickHouse engine', () => {
     await store.insertDecisions([toDecisionRow(span(9), KEEP_ALL)]);
     const [r] = await store.select<{ n: string }>('SELECT count() AS n FROM decisions FINAL');
     assert.equal(Number(r?.n), 4);
+  });
+
+  it('keeps every span in recent_spans and copies only kept ones to sampled_spans', async () => {
+    // recent: recent_spans drops rows past its 72 h TTL as soon as they arrive
+    const now = Date.now();
+    const kept = { ...span(20), startMs: now, endMs: now + 5, attributes: { n: 42, ok: true, tags: ['a', 1], x: 'y' } };
+    const dropped = { ...span(21), startMs: now, endMs: now + 5 };
+    await store.insertSpans([
+      toSpanRow(kept, undefined, { reason: 'error', weight: 1 }),
+      toSpanRow(dropped, undefined, NOT_KEPT),
+    ]);
+    const recent = await store.select<{ trace_id: string }>(
+      'SELECT trace_id FROM recent_spans FINAL ORDER BY trace_id',
+    );
+    assert.deepEqual(
+      recent.map((r) => r.trace_id),
+      [kept.traceId, dropped.traceId],
+    );
+    const sampled = await store.select<{ trace_id: string; sample_reason: string; attributes: Record<string, string> }>(
+      'SELECT trace_id, sample_reason, attributes FROM sampled_spans FINAL',
+    );
+    assert.equal(sampled.length, 1);
+    assert.equal(sampled[0]?.sample_reason, 'error');
+    assert.deepEqual(
+      sampled[0]?.attributes,
+      { n: '42', ok: 'true', tags: '["a",1]', x: 'y' },
+      'non-strings as JSON text',
+    );
   });
 
   it('splits migration files into statements', () => {

@@ -19,8 +19,7 @@ export interface Rejected {
 
 export interface SpanRows {
   decisions: DecisionRow[];
-  recent: SpanRow[];
-  sampled: SpanRow[];
+  spans: SpanRow[];
   rejected: Rejected[];
   spanCount: number;
 }
@@ -31,7 +30,7 @@ export interface SpanRows {
  * this in the next step without changing the table shapes.
  */
 export function spanRowsOf(messages: ConsumedMessage[]): SpanRows {
-  const out: SpanRows = { decisions: [], recent: [], sampled: [], rejected: [], spanCount: 0 };
+  const out: SpanRows = { decisions: [], spans: [], rejected: [], spanCount: 0 };
   for (const m of messages) {
     let spans: FlatSpan[];
     try {
@@ -48,9 +47,7 @@ export function spanRowsOf(messages: ConsumedMessage[]): SpanRows {
         out.decisions.push(row);
         ref = { decisionId: row.decision_id, decisionType: row.decision_type };
       }
-      const recent = toSpanRow(span, ref);
-      out.recent.push(recent);
-      out.sampled.push({ ...recent, sample_reason: KEEP_ALL.reason, sample_weight: KEEP_ALL.weight });
+      out.spans.push(toSpanRow(span, ref, KEEP_ALL));
     }
   }
   return out;

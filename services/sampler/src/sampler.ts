@@ -57,8 +57,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
 
   async function onSpans(batch: Batch, control: BatchControl) {
     const rows = spanRowsOf(batch.messages);
-    await untilWritten('recent_spans', () => store.insertSpans('recent_spans', rows.recent), control, logger, retry);
-    await untilWritten('sampled_spans', () => store.insertSpans('sampled_spans', rows.sampled), control, logger, retry);
+    await untilWritten('spans', () => store.insertSpans(rows.spans), control, logger, retry);
     // decisions last: a decision row is the signal that its trace is complete in the store
     await untilWritten('decisions', () => store.insertDecisions(rows.decisions), control, logger, retry);
     await deadLetter(batch, rows.rejected, control);

@@ -28,7 +28,7 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
           const messages: ConsumedMessage[] = batch.messages.map((m) => ({
