@@ -20,13 +20,26 @@ export interface JsonResult<T = Record<string, unknown>> {
   statistics?: { elapsed: number; rows_read: number; bytes_read: number };
 }
 
+/**
+ * Settings for livegrade's own inserts. optimize_on_insert=0: a Replacing
+ * table otherwise deduplicates each inserted block on arrival, which a batch
+ * never needs (replays repeat whole batches, and reads use FINAL); skipping it
+ * cut the span insert by about 30% (bench/).
+ */
+const INSERT_SETTINGS = { optimize_on_insert: 0 } as const;
+
 /** The one place that knows livegrade's table names and row shapes. */
 export function createRepository(store: StoreClients) {
   const { writer, reader } = store;
   return {
     async insertDecisions(rows: DecisionRow[]) {
       if (rows.length === 0) return;
-      await writer.insert({ table: 'decisions', values: rows.map(decisionInsertRow), format: 'JSONEachRow' });
+      await writer.insert({
+        table: 'decisions',
+        values: rows.map(decisionInsertRow),
+        format: 'JSONEachRow',
+        clickhouse_settings: INSERT_SETTINGS,
+      });
     },
     /** Every span goes to recent_spans; kept ones reach sampled_spans through a view (0002_spans.sql). */
     async insertSpans(rows: SpanRow[]) {
@@ -36,6 +49,7 @@ export function createRepository(store: StoreClients) {
         values: rows,
         format: 'JSONCompactEachRow',
         columns: SPAN_COLUMNS as unknown as [string, ...string[]],
+        clickhouse_settings: INSERT_SETTINGS,
       });
     },
     async insertVerdicts(rows: VerdictRow[]) {
@@ -44,6 +58,7 @@ export function createRepository(store: StoreClients) {
         table: 'verdicts',
         values: rows.map((r) => ({ ...r, ts: Math.round(r.ts) })),
         format: 'JSONEachRow',
+        clickhouse_settings: INSERT_SETTINGS,
       });
     },
     /** User SQL: read-only, limited, deduplicated (see client.ts). Returns the encoded result. */
