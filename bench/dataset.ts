@@ -134,7 +134,10 @@ export function buildDataset(targetSpans: number, seed = 1): Dataset {
     const perMessage = 100 + Math.floor(rand() * 401);
     const traces = Math.max(1, Math.round(perMessage / 5));
     const batch: FlatSpan[] = [];
-    for (let i = 0; i < traces; i++) batch.push(...trace(rand, (t0 += 3)));
+    for (let i = 0; i < traces; i++) {
+      t0 += 3;
+      batch.push(...trace(rand, t0));
+    }
     const value = Buffer.from(encodeTraces(batch));
     messages.push({ key: batch[0]!.traceId, value });
     spans += batch.length;
