@@ -64,11 +64,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     const shown = /PASSWORD|TOKEN|SECRET|WEBHOOK/.test(key) ? '(hidden)' : JSON.stringify(got);
     return `  ${key}: ${i.message} (got ${shown})`;
   });
-  return failConfig(`invalid environment:\n${lines.join('\n')}`);
-}
-
-function failConfig(message: string): never {
-  throw new ConfigError(message);
+  throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
 }
 
 /** Which adapters the environment selects (DESIGN.md §3). Modes mix freely. */
