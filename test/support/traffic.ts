@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { FlatSpan } from '@livegrade/core';
 
 /**
@@ -128,8 +127,4 @@ export function generateTraces(opts: TrafficOptions): GeneratedTrace[] {
     });
   }
   return out;
-}
-
-export function randomTraceId(): string {
-  return randomBytes(16).toString('hex');
 }

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, parseEnv } from '@livegrade/core';
+import { parseEnv } from '@livegrade/core';
 import { sql } from './commands/sql.ts';
 import { up } from './commands/up.ts';
-import { RemoteError } from './remote.ts';
 import { UsageError } from './usage.ts';
 
 const HELP = `livegrade — grade AI decisions on live traffic
@@ -38,16 +37,9 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
     }
   } catch (err) {
-    const e = err as Error;
-    if (e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`livegrade: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof ConfigError || e instanceof RemoteError || e.name === 'ForbiddenQueryError') {
-      process.stderr.write(`livegrade: ${e.message}\n`);
-      return 1;
-    }
+    // every failure is reported as one line: config, query and connection errors all say what was wrong
+    const e = err as Error & { code?: string };
     process.stderr.write(`livegrade: ${e.message}\n`);
-    return 1;
+    return e instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1;
   }
 }
