@@ -1,5 +1,6 @@
-export { DecisionHandle } from './decision.ts';
-export { KafkaSpanExporter } from './kafka-exporter.ts';
-export { type DecisionSpec, type Feedback, init, Livegrade, type Review } from './livegrade.ts';
+export { type AttributeValue, DecisionHandle, PendingDecision } from './decision.ts';
+export { init } from './init.ts';
+export { KafkaSpanExporter, messagesByTrace } from './kafka-exporter.ts';
+export { type DecisionSpec, type Feedback, type FeedbackOptions, Livegrade, type Review } from './livegrade.ts';
 export type { InitOptions } from './options.ts';
-export type { VerdictSink } from './verdict-queue.ts';
+export { PermanentError, type QueuedVerdict, type VerdictQueueOptions, type VerdictSink } from './verdict-queue.ts';

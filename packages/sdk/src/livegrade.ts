@@ -1,69 +1,82 @@
 import { randomUUID } from 'node:crypto';
-import { type Bus, createKafkaBus } from '@livegrade/bus';
-import { Attr, parseVerdict, type VerdictEvent } from '@livegrade/core';
-import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
-import { DecisionHandle, payload } from './decision.ts';
-import { KafkaSpanExporter } from './kafka-exporter.ts';
-import { type InitOptions, type ResolvedOptions, resolveOptions } from './options.ts';
-import { VerdictQueue, type VerdictSink } from './verdict-queue.ts';
+import type { Bus } from '@livegrade/bus';
+import { Attr, parseVerdict } from '@livegrade/core';
+import { type Attributes, context, type Span, SpanKind, type Tracer, trace } from '@opentelemetry/api';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
+import { DecisionHandle, markFailed, PendingDecision, payload } from './decision.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { ReportingExporter } from './reporting-exporter.ts';
+import { type QueuedVerdict, settlesWithin, type VerdictQueue } from './verdict-queue.ts';
 
 export interface DecisionSpec {
   /** business decision kind: refund, change_address, ... */
   type: string;
   /** stable id to join verdicts on; default: the decision span's id */
   id?: string;
-  slices?: Record<string, string>;
+  /** slice dimensions (language, segment, region, ...): metrics and alerts are computed per slice */
+  slices?: Record<string, string | number | boolean>;
+  /** what the model was asked; strings are kept as they are, anything else as JSON; cut to maxPayloadBytes */
   input?: unknown;
+  /** gen_ai.request.model */
   model?: string;
   modelVersion?: string;
 }
 
 export type Feedback = 'thumbs_down' | 'thumbs_up' | 'retry';
 
+export interface FeedbackOptions {
+  /** the decision's trace id (d.traceId), when known */
+  traceId?: string;
+  comment?: string;
+}
+
 export interface Review {
   reviewerId: string;
   seniority: 'senior' | 'junior';
+  /** the reviewer's label; one that differs from the model's label is an override */
   label: string;
   rationale?: string;
   traceId?: string;
 }
 
-const SDK_SCOPE = '@livegrade/sdk';
+export const SDK_SCOPE = '@livegrade/sdk';
 
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** even past the deadline, a flush that is already done gets to say so */
+const GRACE_MS = 100;
+
+/** What init() returns. */
 export class Livegrade {
-  /** the tracer decisions are recorded with; use it for your own spans inside a decision */
+  /** the tracer decisions are recorded with; spans you start with it inside decide() are the decision's children */
   readonly tracer: Tracer;
-  private readonly verdicts: VerdictQueue;
-  private closed = false;
+  private shuttingDown: Promise<void> | undefined;
 
   constructor(
     private readonly options: ResolvedOptions,
     private readonly provider: TracerProvider,
-    verdictSink: VerdictSink,
+    private readonly exporter: ReportingExporter,
+    private readonly verdicts: VerdictQueue,
     private readonly bus: Bus | undefined,
   ) {
     this.tracer = provider.getTracer(SDK_SCOPE);
-    this.verdicts = new VerdictQueue(verdictSink, options.onError);
   }
 
   /**
-   * Runs fn inside a decision span. The span ends when fn settles; a throw
-   * marks the decision as an error and is rethrown. Returns fn's result.
+   * Runs fn inside a decision span, active so the spans fn starts nest under
+   * it. The span ends when fn settles; a throw marks the decision as an error
+   * and is rethrown. Returns fn's result; `d.id` is the decision id.
    */
   decide<T>(spec: DecisionSpec, fn: (d: DecisionHandle) => Promise<T> | T): Promise<T> {
     return this.tracer.startActiveSpan(
       `decision ${spec.type}`,
       { kind: SpanKind.INTERNAL, attributes: this.startAttributes(spec) },
       async (span) => {
-        const d = this.handle(span, spec);
+        const sc = span.spanContext();
+        const id = this.decisionId(span, spec, sc.spanId);
         try {
-          return await fn(d);
+          return await fn(new DecisionHandle(span, id, sc.traceId, this.options.maxPayloadBytes));
         } catch (err) {
-          fail(span, err);
+          markFailed(span, err);
           throw err;
         } finally {
           span.end();
@@ -72,139 +85,129 @@ export class Livegrade {
     );
   }
 
-  /** For code that cannot wrap the decision in a callback: call end() when it is done. */
-  startDecision(spec: DecisionSpec): DecisionHandle & { end(error?: unknown): void } {
+  /**
+   * For code that cannot wrap the decision in a callback: record on the
+   * handle, then call end(error?). The span is not made active; run work
+   * under `context.with(d.context, ...)` to nest its spans.
+   */
+  startDecision(spec: DecisionSpec): PendingDecision {
     const span = this.tracer.startSpan(`decision ${spec.type}`, {
       kind: SpanKind.INTERNAL,
       attributes: this.startAttributes(spec),
     });
-    const d = this.handle(span, spec);
-    return Object.assign(d, {
-      end(error?: unknown) {
-        if (error !== undefined) fail(span, error);
-        span.end();
-      },
+    const sc = span.spanContext();
+    const id = this.decisionId(span, spec, sc.spanId);
+    const ctx = trace.setSpan(context.active(), span);
+    return new PendingDecision(span, id, sc.traceId, this.options.maxPayloadBytes, ctx);
+  }
+
+  /**
+   * User feedback on a decision. Validates at once (throws a TypeError naming
+   * the bad field), then returns; it is sent in the background. Returns the
+   * verdict's id.
+   */
+  feedback(decisionId: string, value: Feedback, opts: FeedbackOptions = {}): string {
+    return this.enqueue({
+      kind: 'feedback',
+      decision_id: decisionId,
+      value,
+      trace_id: opts.traceId,
+      comment: opts.comment,
     });
   }
 
-  /** User feedback on a decision. Returns at once; sent in the background. */
-  feedback(decisionId: string, value: Feedback, opts: { traceId?: string; comment?: string } = {}): void {
-    this.enqueue({ kind: 'feedback', decision_id: decisionId, value, trace_id: opts.traceId, comment: opts.comment });
-  }
-
-  /** A reviewer's label for a decision; a label that differs from the model's is an override. */
-  review(decisionId: string, r: Review): void {
-    this.enqueue({
+  /** A reviewer's label for a decision. Validated at once, sent in the background; returns the verdict's id. */
+  review(decisionId: string, r: Review): string {
+    return this.enqueue({
       kind: 'review',
       decision_id: decisionId,
-      reviewer_id: r.reviewerId,
-      seniority: r.seniority,
-      label: r.label,
-      rationale: r.rationale,
-      trace_id: r.traceId,
+      reviewer_id: r?.reviewerId,
+      seniority: r?.seniority,
+      label: r?.label,
+      rationale: r?.rationale,
+      trace_id: r?.traceId,
     });
   }
 
-  /** Sends every span and verdict recorded so far. */
-  async flush(): Promise<void> {
-    await this.verdicts.flush();
-    await this.provider.forceFlush();
+  /**
+   * Sends every span and verdict recorded so far and waits for it, at most
+   * timeoutMs (default 10 s). Delivery failures and a timeout go to onError;
+   * flush itself does not reject.
+   */
+  async flush(opts: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    if (!(await this.verdicts.flush(timeoutMs))) {
+      this.options.onError(new Error(`flush: verdicts still unsent after ${timeoutMs} ms; sending goes on`));
+    }
+    await this.provider
+      .forceFlush({ timeoutMillis: Math.max(deadline - Date.now(), GRACE_MS) })
+      .catch((err: unknown) => this.exporter.absorb(err));
   }
 
-  /** Flushes, then releases connections. Call once, before the process exits. */
-  async shutdown(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.verdicts.flush();
-    await this.provider.shutdown();
-    await this.bus?.close();
+  /**
+   * Flushes, then releases connections; call it before the process exits.
+   * Whatever is not sent within timeoutMs (default 10 s) is reported to
+   * onError as dropped, so an unreachable destination cannot hold the exit.
+   * Later calls wait for the first.
+   */
+  shutdown(opts: { timeoutMs?: number } = {}): Promise<void> {
+    this.shuttingDown ??= this.close(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    return this.shuttingDown;
   }
 
-  private startAttributes(spec: DecisionSpec) {
-    const a: Record<string, string> = { [Attr.decisionType]: spec.type };
-    if (spec.slices) for (const k in spec.slices) a[Attr.slicePrefix + k] = spec.slices[k] as string;
+  private async close(timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs;
+    // verdicts and spans before the bus: in Kafka mode they share its producer
+    if (!(await this.verdicts.flush(timeoutMs))) {
+      this.verdicts.abandon(`not sent within the shutdown timeout of ${timeoutMs} ms`);
+    }
+    const spans = this.provider.shutdown().then(
+      () => true,
+      async (err: unknown) => {
+        this.exporter.absorb(err);
+        // a failed final flush skips the exporter's shutdown; its connections must still close
+        await this.exporter.shutdown().catch(() => {});
+        return true;
+      },
+    );
+    if (!(await settlesWithin(spans, Math.max(deadline - Date.now(), GRACE_MS)))) {
+      this.options.onError(new Error(`spans not confirmed sent within the shutdown timeout of ${timeoutMs} ms`));
+    }
+    // closing waits for a connect still under way; nothing is lost by not waiting past the deadline
+    if (this.bus) await settlesWithin(this.bus.close(), Math.max(deadline - Date.now(), GRACE_MS));
+  }
+
+  private startAttributes(spec: DecisionSpec): Attributes {
+    const a: Attributes = { [Attr.decisionType]: spec.type };
+    const slices = spec.slices;
+    if (slices) for (const k in slices) a[Attr.slicePrefix + k] = slices[k];
+    if (spec.id !== undefined) a[Attr.decisionId] = spec.id;
     if (spec.input !== undefined) a[Attr.input] = payload(spec.input, this.options.maxPayloadBytes);
     if (spec.model) a[Attr.genAiModel] = spec.model;
     if (spec.modelVersion) a[Attr.modelVersion] = spec.modelVersion;
     return a;
   }
 
-  private handle(span: Span, spec: DecisionSpec): DecisionHandle {
-    const sc = span.spanContext();
-    const id = spec.id ?? sc.spanId;
-    span.setAttribute(Attr.decisionId, id);
-    return new DecisionHandle(span, id, sc.traceId, this.options.maxPayloadBytes);
+  /** The span id only exists once the span does, so the default id is set after start. */
+  private decisionId(span: Span, spec: DecisionSpec, spanId: string): string {
+    if (spec.id !== undefined) return spec.id;
+    span.setAttribute(Attr.decisionId, spanId);
+    return spanId;
   }
 
-  private enqueue(event: Record<string, unknown>) {
-    if (this.closed) throw new Error('livegrade: feedback after shutdown()');
-    const defined = Object.fromEntries(Object.entries(event).filter(([, v]) => v !== undefined));
-    const parsed = parseVerdict({ ...defined, id: randomUUID(), ts: Date.now() });
+  private enqueue(event: Record<string, unknown>): string {
+    const fields: Record<string, unknown> = { id: randomUUID(), ts: Date.now() };
+    for (const k in event) if (event[k] !== undefined) fields[k] = event[k];
+    const parsed = parseVerdict(fields);
     if (!parsed.ok) throw new TypeError(`livegrade: invalid ${String(event.kind)}: ${parsed.error}`);
-    this.verdicts.push(parsed.value as VerdictEvent & { id: string });
+    const verdict = parsed.value as QueuedVerdict;
+    if (this.shuttingDown) {
+      // a request still in flight during shutdown must not fail because of it
+      this.options.onError(new Error(`dropped ${verdict.kind} for decision ${verdict.decision_id}: after shutdown()`));
+    } else {
+      this.verdicts.push(verdict);
+    }
+    return verdict.id;
   }
-}
-
-function fail(span: Span, err: unknown) {
-  const e = err instanceof Error ? err : new Error(String(err));
-  span.recordException(e);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-}
-
-/**
- * One call to instrument a service: an OpenTelemetry tracer provider whose
- * spans leave in batches, off the request path, to Kafka or a gateway.
- */
-export function init(options: InitOptions & { verdictSink?: VerdictSink }): Livegrade {
-  const resolved = resolveOptions(options);
-  // decisions nest the user's own spans only with an async context manager; keep one already set
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  if (!context.setGlobalContextManager(contextManager)) contextManager.disable();
-
-  let bus: Bus | undefined;
-  let exporter: SpanExporter;
-  let verdictSink: VerdictSink;
-  const t = resolved.transport;
-  if (t.kind === 'kafka') {
-    bus = createKafkaBus({ brokers: t.brokers, clientId: `livegrade-sdk-${resolved.serviceName}` });
-    const producer = bus.producer();
-    exporter = options.exporter ?? new KafkaSpanExporter(producer, resolved.topics.spans);
-    verdictSink = (batch) =>
-      producer.send(
-        resolved.topics.verdicts,
-        batch.map((v) => ({ key: v.decision_id, value: Buffer.from(JSON.stringify(v)) })),
-      );
-  } else if (t.kind === 'gateway') {
-    exporter = options.exporter ?? new OTLPTraceExporter({ url: `${t.endpoint}/v1/traces` });
-    verdictSink = async (batch) => {
-      const res = await fetch(`${t.endpoint}/v1/verdicts`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ verdicts: batch }),
-      });
-      if (!res.ok) throw new Error(`gateway answered ${res.status}: ${await res.text()}`);
-    };
-  } else {
-    exporter = options.exporter as SpanExporter;
-    verdictSink =
-      options.verdictSink ??
-      (async () => {
-        throw new Error('no verdict destination: set kafkaBrokers, endpoint or verdictSink');
-      });
-  }
-  if (options.verdictSink) verdictSink = options.verdictSink;
-
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': resolved.serviceName, ...options.resourceAttributes }),
-    spanProcessors: [
-      new BatchSpanProcessor({
-        exporter,
-        maxQueueSize: options.batch?.maxQueueSize ?? 8192,
-        maxExportBatchSize: options.batch?.maxExportBatchSize ?? 1024,
-        scheduledDelayMillis: options.batch?.scheduledDelayMillis ?? 500,
-      }),
-    ],
-  });
-  if (options.registerGlobal) trace.setGlobalTracerProvider(provider);
-  return new Livegrade(resolved, provider, verdictSink, bus);
 }

@@ -1,59 +1,170 @@
 import type { VerdictEvent } from '@livegrade/core';
 
+/** A validated verdict as it leaves the SDK: id and ts are always set. */
+export type QueuedVerdict = VerdictEvent & { id: string; ts: number };
+
 /** Where verdict batches go: Kafka or the gateway's /v1/verdicts. */
-export type VerdictSink = (batch: Array<VerdictEvent & { id: string }>) => Promise<void>;
+export type VerdictSink = (batch: QueuedVerdict[]) => Promise<void>;
+
+/** Thrown by a sink when sending the same batch again cannot succeed (the gateway refused it). */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+}
+
+export interface VerdictQueueOptions {
+  /** verdicts per send */
+  maxBatch: number;
+  /** how long a verdict may wait for others to share its send */
+  delayMs: number;
+  /** verdicts held while the destination is slow or down; beyond this new ones are dropped and reported */
+  maxQueued: number;
+  /** sends after the first one fails */
+  retries: number;
+  /** first retry delay; doubles on each further retry */
+  retryBaseMs: number;
+}
+
+const MAX_RETRY_DELAY_MS = 10_000;
+
+export const DEFAULT_VERDICT_QUEUE: VerdictQueueOptions = {
+  maxBatch: 500,
+  delayMs: 200,
+  maxQueued: 50_000,
+  retries: 5,
+  retryBaseMs: 200,
+};
 
 /**
  * Verdicts leave the caller's path at once and are sent in batches in the
- * background. A failed batch is retried a bounded number of times; after
- * that it is reported to onError, never thrown at the caller.
+ * background, one batch at a time so verdicts about a decision keep their
+ * order. A failed batch is retried a bounded number of times; after that it
+ * is reported to onError, never thrown at the caller.
  */
 export class VerdictQueue {
-  private queue: Array<VerdictEvent & { id: string }> = [];
+  private queue: QueuedVerdict[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
+  private running: Promise<void> | undefined;
+  private dropped = 0;
+  private inFlight = 0;
+  private abandoned = false;
+  private readonly opts: VerdictQueueOptions;
 
   constructor(
     private readonly sink: VerdictSink,
     private readonly onError: (err: Error) => void,
-    private readonly opts = { maxBatch: 500, delayMs: 500, retries: 5, retryBaseMs: 200 },
-  ) {}
-
-  push(v: VerdictEvent & { id: string }) {
-    this.queue.push(v);
-    if (this.queue.length >= this.opts.maxBatch) this.drain();
-    else this.timer ??= setTimeout(() => this.drain(), this.opts.delayMs).unref();
+    opts: Partial<VerdictQueueOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_VERDICT_QUEUE, ...opts };
   }
 
-  /** Sends what is queued and waits for every batch already under way. */
-  async flush(): Promise<void> {
-    this.drain();
-    await this.inFlight;
+  push(v: QueuedVerdict): void {
+    if (this.abandoned || this.queue.length >= this.opts.maxQueued) {
+      // reported from the send loop, so a long outage yields one message per batch, not one per verdict
+      this.dropped++;
+      return;
+    }
+    this.queue.push(v);
+    if (this.queue.length >= this.opts.maxBatch) this.drain();
+    // unref: a pending verdict alone does not keep the process alive; shutdown() flushes it
+    else if (!this.timer && !this.running) this.timer = setTimeout(() => this.drain(), this.opts.delayMs).unref();
+  }
+
+  /**
+   * Sends everything queued, including verdicts pushed meanwhile, and waits
+   * for it, at most timeoutMs. Resolves false when time ran out first; the
+   * sending goes on.
+   */
+  async flush(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.drain();
+      if (!this.running) return true;
+      if (!(await settlesWithin(this.running, deadline - Date.now()))) return false;
+    }
+  }
+
+  /** Stops retrying and reports what is still unsent: the process is about to exit. */
+  abandon(reason: string): void {
+    this.abandoned = true;
+    clearTimeout(this.timer);
+    const unsent = this.queue.length + this.inFlight + this.dropped;
+    this.queue = [];
+    this.dropped = 0;
+    if (unsent > 0) this.report(new Error(`dropped ${unsent} verdicts: ${reason}`));
   }
 
   private drain() {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.queue.length === 0) return;
-    const batch = this.queue.splice(0);
-    // batches go one after another, so verdicts about one decision keep their order
-    this.inFlight = this.inFlight.then(() => this.send(batch));
+    if (this.running || this.queue.length === 0) return;
+    this.running = this.run();
   }
 
-  private async send(batch: Array<VerdictEvent & { id: string }>) {
-    for (let attempt = 0; ; attempt++) {
+  private async run() {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.opts.maxBatch);
+        this.inFlight = batch.length;
+        await this.send(batch);
+        this.inFlight = 0;
+        if (this.dropped > 0) {
+          this.report(
+            new Error(`dropped ${this.dropped} verdicts: ${this.opts.maxQueued} were already waiting to be sent`),
+          );
+          this.dropped = 0;
+        }
+      }
+    } finally {
+      this.inFlight = 0;
+      this.running = undefined;
+    }
+  }
+
+  private async send(batch: QueuedVerdict[]) {
+    for (let attempt = 1; ; attempt++) {
       try {
         await this.sink(batch);
         return;
       } catch (err) {
-        if (attempt >= this.opts.retries) {
-          this.onError(
-            new Error(`dropped ${batch.length} verdicts after ${attempt + 1} attempts: ${(err as Error).message}`),
-          );
+        // abandon() has reported this batch already
+        if (this.abandoned) return;
+        const e = err instanceof Error ? err : new Error(String(err));
+        if (e instanceof PermanentError || attempt > this.opts.retries) {
+          this.report(new Error(`dropped ${batch.length} verdicts after ${attempt} attempt(s): ${e.message}`));
           return;
         }
-        await new Promise((r) => setTimeout(r, this.opts.retryBaseMs * 2 ** attempt));
+        await new Promise((r) =>
+          setTimeout(r, Math.min(this.opts.retryBaseMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS)),
+        );
+        if (this.abandoned) return;
       }
     }
   }
+
+  private report(err: Error) {
+    try {
+      this.onError(err);
+    } catch {
+      // a throwing onError must not stop delivery of the next batches
+    }
+  }
+}
+
+/** Whether p settles within ms; never rejects. */
+export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms === Number.POSITIVE_INFINITY)
+    return p.then(
+      () => true,
+      () => true,
+    );
+  if (ms <= 0) return Promise.resolve(false);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }
