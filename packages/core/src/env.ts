@@ -34,6 +34,8 @@ export const EnvSchema = z.object({
     .default('livegrade'),
   LIVEGRADE_REDIS_URL: optionalNonEmpty.pipe(z.url().optional()),
   LIVEGRADE_DATA_DIR: z.string().min(1).default('.livegrade'),
+  /** livegrade.config.yaml to read instead of the one in the working directory */
+  LIVEGRADE_CONFIG: optionalNonEmpty,
   LIVEGRADE_API_TOKEN: optionalNonEmpty,
   /** where CLI commands find a running instance; default http://LIVEGRADE_HOST:LIVEGRADE_API_PORT */
   LIVEGRADE_API_URL: optionalNonEmpty.pipe(z.url().optional()),

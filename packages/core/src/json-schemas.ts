@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LivegradeConfigSchema } from './config.ts';
 import { VerdictEvent } from './verdict.ts';
 
 /**
@@ -14,6 +15,14 @@ export function jsonSchemas(): Record<string, unknown> {
       description:
         'Human feedback or a review on a decision, sent to POST /v1/verdicts (alone or as {"verdicts": [...]}) or to the <prefix>.verdicts Kafka topic keyed by decision_id.',
       ...z.toJSONSchema(VerdictEvent),
+    },
+    'config.schema.json': {
+      $id: 'https://livegrade.dev/schemas/config.schema.json',
+      title: 'livegrade.config.yaml',
+      description:
+        'Policy settings of livegrade, read at start from $LIVEGRADE_CONFIG or ./livegrade.config.yaml; every key is optional. Durations are strings with a unit: 250ms, 5s, 2m, 72h, 7d.',
+      // What the user writes (durations as strings like "5s"), not the parsed form.
+      ...z.toJSONSchema(LivegradeConfigSchema, { io: 'input' }),
     },
   };
 }
