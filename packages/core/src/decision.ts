@@ -57,6 +57,9 @@ function flag(v: AttrValue | undefined): boolean {
   return v === true || v === 'true' || v === 1;
 }
 
+/** How outcome flags and scores are read, shared with the sampler's TraceFacts. */
+export { flag as attrFlag, num as attrNumber };
+
 export function slicesOf(span: FlatSpan): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key in span.attributes) {

@@ -1,0 +1,6 @@
+export * from './facts.ts';
+export * from './hash.ts';
+export * from './policy.ts';
+export * from './rate.ts';
+export * from './slice-key.ts';
+export * from './types.ts';
