@@ -7,6 +7,7 @@ import type {
   ConsumerOptions,
   OutgoingMessage,
   Producer,
+  TopicPartitionOffset,
   TopicSpec,
 } from './types.ts';
 
@@ -58,13 +59,28 @@ export function createMemoryBus(): Bus {
 
   const consumer = (opts: ConsumerOptions): Consumer => {
     let running = false;
+    let paused = false;
     let loop: Promise<void> | undefined;
     return {
       async run(handler: BatchHandler) {
         if (members.has(opts.groupId)) throw new Error(`memory bus: group "${opts.groupId}" already has a member`);
         members.add(opts.groupId);
         running = true;
-        loop = consumeLoop(opts, handler, () => running);
+        opts.onAssign?.(
+          opts.topics.flatMap((topic) => partitionsOf(topic).map((_, partition) => ({ topic, partition }))),
+        );
+        loop = consumeLoop(
+          opts,
+          handler,
+          () => running,
+          () => paused,
+        );
+      },
+      async commit(offsets: TopicPartitionOffset[]) {
+        for (const o of offsets) committed.set(`${opts.groupId}\0${o.topic}\0${o.partition}`, Number(o.offset));
+      },
+      pause() {
+        paused = true;
       },
       async stop() {
         running = false;
@@ -75,24 +91,33 @@ export function createMemoryBus(): Bus {
     };
   };
 
-  async function consumeLoop(opts: ConsumerOptions, handler: BatchHandler, isRunning: () => boolean) {
+  async function consumeLoop(
+    opts: ConsumerOptions,
+    handler: BatchHandler,
+    isRunning: () => boolean,
+    isPaused: () => boolean,
+  ) {
+    const commitAfterBatch = (opts.commit ?? 'after-batch') === 'after-batch';
+    // where this member reads next; a new member starts from the committed offsets, as on Kafka
+    const position = new Map<string, number>();
     let backoffMs = 100;
     while (isRunning()) {
       let delivered = false;
       for (const topic of opts.topics) {
         const parts = partitionsOf(topic);
-        for (let partition = 0; partition < parts.length && isRunning(); partition++) {
+        for (let partition = 0; partition < parts.length && isRunning() && !isPaused(); partition++) {
           const key = `${opts.groupId}\0${topic}\0${partition}`;
-          const start =
-            committed.get(key) ?? (opts.fromBeginning === false ? (parts[partition]?.messages.length ?? 0) : 0);
-          committed.set(key, start);
-          const messages = parts[partition]?.messages.slice(start, start + MAX_BATCH) ?? [];
+          const log = parts[partition]?.messages ?? [];
+          const start = position.get(key) ?? committed.get(key) ?? (opts.fromBeginning === false ? log.length : 0);
+          const messages = log.slice(start, start + MAX_BATCH);
           if (messages.length === 0) continue;
           delivered = true;
-          const batch: Batch = { topic, partition, messages };
+          const batch: Batch = { topic, partition, messages, highWatermark: String(log.length) };
           try {
             await handler(batch, { heartbeat: async () => {}, isRunning });
-            if (isRunning()) committed.set(key, start + messages.length);
+            if (!isRunning()) continue;
+            position.set(key, start + messages.length);
+            if (commitAfterBatch) committed.set(key, start + messages.length);
             backoffMs = 100;
           } catch {
             // not committed: the same batch comes again after a pause, as on Kafka

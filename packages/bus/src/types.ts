@@ -23,6 +23,18 @@ export interface Batch {
   topic: string;
   partition: number;
   messages: ConsumedMessage[];
+  /** the partition's log end offset when the batch was fetched */
+  highWatermark: string;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** `offset` is the next offset to read, as Kafka commits it. */
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: string;
 }
 
 export interface Producer {
@@ -31,9 +43,12 @@ export interface Producer {
 }
 
 /**
- * Called for each batch. When it resolves, the batch's offsets are committed;
- * when it rejects, nothing is committed and the batch is delivered again.
- * So a handler acknowledges only what it has durably written.
+ * Called for each batch. When it resolves, the consumer moves on to the next
+ * batch and (with commit 'after-batch') commits the batch's offsets; when it
+ * rejects, nothing is committed and the batch is delivered again. So a
+ * handler acknowledges only what it has durably written. With commit
+ * 'manual' the handler's owner commits through Consumer.commit, which lets it
+ * hold back a partition's offset while it still buffers messages of it.
  */
 export type BatchHandler = (batch: Batch, control: BatchControl) => Promise<void>;
 
@@ -61,10 +76,22 @@ export interface ConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** upper bound of bytes fetched per partition per batch */
   maxBytesPerPartition?: number;
+  /** 'after-batch' (default): commit when the handler resolves; 'manual': only Consumer.commit commits */
+  commit?: 'after-batch' | 'manual';
+  /**
+   * Called with this member's whole assignment after every rebalance, before
+   * the first batch of it. Consumption then restarts from the committed
+   * offsets of every assigned partition, retained ones included.
+   */
+  onAssign?: (partitions: TopicPartition[]) => void;
 }
 
 export interface Consumer {
   run(handler: BatchHandler): Promise<void>;
+  /** Commits these offsets for the group. Fails while the group rebalances: a later commit or a replay covers it. */
+  commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  /** Stops fetching new batches (a batch already handed out still completes): the first step of a drain. */
+  pause(): void;
   stop(): Promise<void>;
 }
 

@@ -1,15 +1,17 @@
 import type { Kafka, Consumer as KafkaConsumer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { BatchHandler, ConsumedMessage, Consumer, ConsumerOptions } from '../types.ts';
+import type { BatchHandler, ConsumedMessage, Consumer, ConsumerOptions, TopicPartitionOffset } from '../types.ts';
 
 /**
  * A consumer-group member that commits a partition's offsets only after the
- * handler resolved for the batch: at-least-once, with the handler deciding
+ * handler resolved for the batch (commit 'after-batch'), or only when its
+ * owner says so (commit 'manual'): at-least-once, with the owner deciding
  * what "durably written" means. Autocommit is off for that reason.
  */
 export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?: Logger): Consumer {
   let consumer: KafkaConsumer | undefined;
   let stopped = false;
+  const commitAfterBatch = (opts.commit ?? 'after-batch') === 'after-batch';
 
   return {
     async run(handler: BatchHandler) {
@@ -23,6 +25,18 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
         heartbeatInterval: 3_000,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       });
+      const onAssign = opts.onAssign;
+      if (onAssign) {
+        // kafkajs emits GROUP_JOIN after SyncGroup and before it fetches the new assignment
+        consumer.on(consumer.events.GROUP_JOIN, (e) => {
+          const assigned = e.payload.memberAssignment as Record<string, number[]>;
+          onAssign(
+            Object.entries(assigned).flatMap(([topic, partitions]) =>
+              partitions.map((partition) => ({ topic, partition })),
+            ),
+          );
+        });
+      }
       await consumer.connect();
       await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
       await consumer.run({
@@ -39,19 +53,28 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
             timestamp: Number(m.timestamp),
           }));
           await handler(
-            { topic: batch.topic, partition: batch.partition, messages },
+            { topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark },
             { heartbeat, isRunning: () => isRunning() && !isStale() },
           );
           if (!isRunning() || isStale()) return;
           const last = batch.lastOffset();
-          await consumer?.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-          ]);
+          if (commitAfterBatch) {
+            await consumer?.commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+            ]);
+          }
           resolveOffset(last);
           await heartbeat();
         },
       });
       logger?.info({ groupId: opts.groupId, topics: opts.topics }, 'kafka consumer running');
+    },
+    async commit(offsets: TopicPartitionOffset[]) {
+      if (!consumer || stopped || offsets.length === 0) return;
+      await consumer.commitOffsets(offsets);
+    },
+    pause() {
+      consumer?.pause(opts.topics.map((topic) => ({ topic })));
     },
     async stop() {
       if (stopped || !consumer) return;
