@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { DecisionRow, VerdictRow } from '@livegrade/core';
 import type { StoreClients } from './client.ts';
 import { assertReadOnlySql } from './read-only-sql.ts';
@@ -50,6 +51,79 @@ export function createRepository(store: StoreClients) {
         format: 'JSONCompactEachRow',
         columns: SPAN_COLUMNS as unknown as [string, ...string[]],
         clickhouse_settings: INSERT_SETTINGS,
+      });
+    },
+    /**
+     * Rows the sampler encoded itself (rows.ts: completeSpanRow, completeDecisionRow),
+     * one per line: recent_spans in JSONCompactEachRow over SPAN_COLUMNS, decisions
+     * in JSONEachRow. Sent as the request body, so nothing is parsed or re-encoded here.
+     */
+    async insertEncoded(table: 'recent_spans' | 'decisions', body: string) {
+      if (body.length === 0) return;
+      const query =
+        table === 'recent_spans'
+          ? `INSERT INTO recent_spans (${SPAN_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`
+          : 'INSERT INTO decisions FORMAT JSONEachRow';
+      const r = await writer.exec({ query, values: Readable.from([body]), clickhouse_settings: INSERT_SETTINGS });
+      r.stream.resume();
+    },
+    /**
+     * The sampling outcome already recorded for each of these traces, if any.
+     * recent_spans is the ledger: the sampler writes a trace's spans only once
+     * it decided, each row carrying the outcome (reason '' = not kept).
+     */
+    async decidedTraces(traceIds: string[]): Promise<Map<string, { reason: string; weight: number }>> {
+      const out = new Map<string, { reason: string; weight: number }>();
+      if (traceIds.length === 0) return out;
+      const rows = await this.select<{ trace_id: string; reason: string; weight: number }>(
+        `SELECT trace_id, argMax(sample_reason, ingested_at) AS reason, argMax(sample_weight, ingested_at) AS weight
+         FROM recent_spans WHERE trace_id IN {ids:Array(String)} GROUP BY trace_id`,
+        { ids: traceIds },
+      );
+      for (const r of rows) out.set(r.trace_id, { reason: r.reason, weight: Number(r.weight) });
+      return out;
+    },
+    /** Decisions by id, newer than `sinceMs`, as they stand now (a promotion replaces a row). */
+    async decisionsById(
+      decisionIds: string[],
+      sinceMs: number,
+    ): Promise<Array<{ decision_id: string; trace_id: string; label: string; sampled: boolean }>> {
+      if (decisionIds.length === 0) return [];
+      return this.select(
+        `SELECT decision_id, trace_id, label, sampled FROM decisions FINAL
+         WHERE decision_id IN {ids:Array(String)} AND ts >= fromUnixTimestamp64Milli({since:Int64})`,
+        { ids: decisionIds, since: Math.floor(sinceMs) },
+      );
+    },
+    /**
+     * Keeps traces that were decided "not kept" after all (a late thumbs-down
+     * or override): new versions of their recent_spans rows carry `reason`
+     * and weight 1, which the view copies into sampled_spans, and their
+     * decisions rows are replaced the same way. Rows already kept are left alone.
+     */
+    async promoteTraces(traceIds: string[], reason: string, sinceMs: number) {
+      if (traceIds.length === 0) return;
+      const params = { ids: traceIds, reason, since: Math.floor(sinceMs) };
+      await writer.command({
+        // filtered in a subquery: in the outer WHERE, ClickHouse would read the REPLACE aliases
+        query: `INSERT INTO recent_spans
+          SELECT * REPLACE ({reason:String} AS sample_reason, toFloat32(1) AS sample_weight, now64(3) AS ingested_at)
+          FROM (SELECT * FROM recent_spans FINAL WHERE trace_id IN {ids:Array(String)} AND sample_reason = '')`,
+        query_params: params,
+      });
+      await writer.command({
+        query: `INSERT INTO decisions
+          SELECT * REPLACE (true AS sampled, {reason:String} AS sample_reason, toFloat32(1) AS sample_weight, now64(3) AS ingested_at)
+          FROM (SELECT * FROM decisions FINAL
+                WHERE trace_id IN {ids:Array(String)} AND ts >= fromUnixTimestamp64Milli({since:Int64}) AND NOT sampled)`,
+        query_params: params,
+      });
+    },
+    /** recent_spans keeps every span this long (the late-verdict horizon, sampling.recent_horizon). */
+    async setRecentHorizon(ms: number) {
+      const hours = Math.max(1, Math.round(ms / 3_600_000));
+      await writer.command({
+        query: `ALTER TABLE recent_spans MODIFY TTL toDateTime(ts) + INTERVAL ${hours} HOUR DELETE`,
       });
     },
     async insertVerdicts(rows: VerdictRow[]) {

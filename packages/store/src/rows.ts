@@ -44,6 +44,13 @@ export interface SpanSample {
 export const NOT_KEPT: SpanSample = { reason: '', weight: 0 };
 
 export function toSpanRow(span: FlatSpan, decision: DecisionRef | undefined, sample: SpanSample): SpanRow {
+  const row = spanFields(span, decision);
+  row.push(sample.reason, sample.weight);
+  return row;
+}
+
+/** Every column of a span's row but its trace's sampling outcome (the last two). */
+function spanFields(span: FlatSpan, decision: DecisionRef | undefined): unknown[] {
   return [
     Math.round(span.startMs * 1000), // DateTime64(6) ticks
     span.traceId,
@@ -61,9 +68,32 @@ export function toSpanRow(span: FlatSpan, decision: DecisionRef | undefined, sam
     span.attributes,
     span.resourceAttributes,
     span.events,
-    sample.reason,
-    sample.weight,
   ];
+}
+
+/**
+ * A span encoded once, as its recent_spans row (JSONCompactEachRow) without
+ * the closing sample columns: the sampler buffers this text, not the decoded
+ * span, and completes it when the trace is decided (completeSpanRow).
+ */
+export function encodeSpanRow(span: FlatSpan, decision: DecisionRef | undefined): string {
+  const text = JSON.stringify(spanFields(span, decision));
+  return text.slice(0, -1);
+}
+
+export function completeSpanRow(encoded: string, sample: SpanSample): string {
+  return `${encoded},${JSON.stringify(sample.reason)},${sample.weight}]\n`;
+}
+
+/** A decision's row (JSONEachRow) without its sampling outcome; completed by completeDecisionRow. */
+export function encodeDecisionRow(d: DecisionRow): string {
+  const { sampled: _s, sample_reason: _r, sample_weight: _w, ...rest } = d;
+  const text = JSON.stringify({ ...rest, ts: Math.round(d.ts) });
+  return text.slice(0, -1);
+}
+
+export function completeDecisionRow(encoded: string, sample: SpanSample): string {
+  return `${encoded},"sampled":${sample.reason !== ''},"sample_reason":${JSON.stringify(sample.reason)},"sample_weight":${sample.weight}}\n`;
 }
 
 /** decisions row as inserted: DateTime64(3) takes integer milliseconds. */
