@@ -116,7 +116,7 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
       const rows = JSON.parse(
         await store.readOnlyQuery(
           `SELECT s.name AS name, toBool(s.parent_span_id = d.span_id) AS under_decision, toBool(s.trace_id = d.trace_id) AS same_trace
-           FROM sampled_spans s JOIN decisions d ON s.trace_id = d.trace_id
+           FROM recent_spans s JOIN decisions d ON s.trace_id = d.trace_id
            WHERE d.decision_id = '${ids[3]}' ORDER BY s.name DESC`,
         ),
       ).data as Array<{ name: string; under_decision: boolean; same_trace: boolean }>;
@@ -126,14 +126,19 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
       );
       assert.equal(rows[1]?.under_decision, true, 'the app span is the decision span’s child');
       assert.ok(rows.every((r) => r.same_trace));
-      assert.equal(await countVisible(store, 'SELECT count() FROM sampled_spans'), 2 * N);
-      assert.equal(await countVisible(store, 'SELECT count() FROM recent_spans'), 2 * N);
+      assert.equal(await countVisible(store, 'SELECT count() FROM recent_spans'), 2 * N, 'every span, kept or not');
+      // the sample holds every failure whole, and no more than the traffic
       const err = JSON.parse(
         await store.readOnlyQuery(
-          `SELECT status_code, status_message FROM sampled_spans WHERE decision_id = '${ids[0]}'`,
+          `SELECT status_code, status_message, sample_reason FROM sampled_spans WHERE decision_id = '${ids[0]}'`,
         ),
       ).data[0];
-      assert.deepEqual(err, { status_code: 2, status_message: 'model timeout' });
+      assert.deepEqual(err, { status_code: 2, status_message: 'model timeout', sample_reason: 'error' });
+      assert.equal(
+        await countVisible(store, "SELECT uniqExact(trace_id) FROM sampled_spans WHERE sample_reason = 'error'"),
+        expectedErrors,
+      );
+      assert.ok((await countVisible(store, 'SELECT count() FROM sampled_spans')) <= 2 * N);
     });
 
     it('joins verdicts to their decisions by decision id', async () => {

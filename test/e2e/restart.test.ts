@@ -1,6 +1,6 @@
 // A sampler killed between the insert and the offset commit: the batch is
 // delivered again to its successor and written again, and still every
-// decision is counted exactly once.
+// decision is counted exactly once, and made once (the successor adopts it).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
@@ -90,6 +90,9 @@ describe('sampler restart between insert and commit', { skip: kafka.ok ? false :
       (await countRaw(store, 'decisions')) === writtenByCrashed + 300 ? true : undefined,
     );
     assert.equal(await countVisible(store, 'SELECT count() FROM decisions'), 300);
+    // what the crashed sampler had decided is looked up and adopted, not decided a second time
+    assert.equal(sampler.stats().adopted, writtenByCrashed);
+    assert.equal(sampler.stats().traces, 300);
     assert.equal(await countVisible(store, 'SELECT count(DISTINCT decision_id) FROM decisions'), 300);
     assert.equal(await countVisible(store, 'SELECT count() FROM sampled_spans'), 900);
   });

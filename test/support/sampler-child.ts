@@ -1,5 +1,5 @@
 // Runs one sampler in its own process and SIGKILLs itself right after its first
-// span batch is written and before the offsets are committed: the crash the
+// decided traces are written and before the offsets are committed: the crash the
 // restart test recovers from. Config arrives as JSON in LIVEGRADE_CHILD_ENV.
 import { createBus } from '@livegrade/bus';
 import { parseEnv } from '@livegrade/core';
@@ -17,11 +17,9 @@ const sampler = createSampler({
   store,
   logger,
   config,
-  afterWrite: (batch) => {
-    if (batch.topic === config.topics.spans) {
-      process.stdout.write(`wrote ${batch.messages.length} messages, crashing before commit\n`);
-      process.kill(process.pid, 'SIGKILL');
-    }
+  afterWrite: () => {
+    process.stdout.write('wrote decided traces, crashing before commit\n');
+    process.kill(process.pid, 'SIGKILL');
   },
 });
 await sampler.start();

@@ -122,8 +122,14 @@ export function createRepository(store: StoreClients) {
     /** recent_spans keeps every span this long (the late-verdict horizon, sampling.recent_horizon). */
     async setRecentHorizon(ms: number) {
       const hours = Math.max(1, Math.round(ms / 3_600_000));
+      const [table] = await this.select<{ q: string }>(
+        "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'recent_spans'",
+      );
+      if (table?.q.includes(`toIntervalHour(${hours})`)) return;
+      // the new TTL applies as parts are merged or dropped; rewriting every part now would stall the start
       await writer.command({
         query: `ALTER TABLE recent_spans MODIFY TTL toDateTime(ts) + INTERVAL ${hours} HOUR DELETE`,
+        clickhouse_settings: { materialize_ttl_after_modify: 0 },
       });
     },
     async insertVerdicts(rows: VerdictRow[]) {

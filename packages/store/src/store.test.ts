@@ -2,7 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type FlatSpan, KEEP_ALL, toDecisionRow } from '@livegrade/core';
 import { tempDataDir, testEnv } from '../../../test/support/env.ts';
-import { ForbiddenQueryError, migrate, NOT_KEPT, openStore, type Store, statementsOf, toSpanRow } from './index.ts';
+import {
+  completeDecisionRow,
+  completeSpanRow,
+  encodeDecisionRow,
+  encodeSpanRow,
+  ForbiddenQueryError,
+  migrate,
+  NOT_KEPT,
+  openStore,
+  type Store,
+  statementsOf,
+  toSpanRow,
+} from './index.ts';
 
 const data = tempDataDir();
 let store: Store;
@@ -102,6 +114,57 @@ describe('store on the embedded ClickHouse engine', () => {
       { n: '42', ok: 'true', tags: '["a",1]', x: 'y' },
       'non-strings as JSON text',
     );
+  });
+
+  it('writes pre-encoded rows, tells which traces are decided, and promotes a trace not kept', async () => {
+    const now = Date.now();
+    const kept = { ...span(30), startMs: now, endMs: now + 5 };
+    const notKept = { ...span(31), startMs: now, endMs: now + 5 };
+    const ref = (s: FlatSpan) => ({ decisionId: `d-${s.spanId}`, decisionType: 'refund' });
+    const sample = { reason: 'stratified', weight: 4 };
+    await store.insertEncoded(
+      'recent_spans',
+      completeSpanRow(encodeSpanRow(kept, ref(kept)), sample) +
+        completeSpanRow(encodeSpanRow(notKept, ref(notKept)), NOT_KEPT),
+    );
+    const decision = (s: FlatSpan) => encodeDecisionRow({ ...toDecisionRow(s), decision_id: `d-${s.spanId}` });
+    await store.insertEncoded(
+      'decisions',
+      completeDecisionRow(decision(kept), sample) + completeDecisionRow(decision(notKept), NOT_KEPT),
+    );
+    const decided = await store.decidedTraces([kept.traceId, notKept.traceId, 'f'.repeat(32)]);
+    assert.deepEqual(decided.get(kept.traceId), { reason: 'stratified', weight: 4 });
+    assert.deepEqual(decided.get(notKept.traceId), { reason: '', weight: 0 });
+    assert.equal(decided.size, 2, 'an unknown trace has no decision');
+
+    const [before] = await store.decisionsById([`d-${notKept.spanId}`], now - 60_000);
+    assert.equal(before?.sampled, false);
+    await store.promoteTraces([notKept.traceId, kept.traceId], 'late_feedback', now - 60_000);
+    const sampled = await store.select<{ trace_id: string; sample_reason: string; sample_weight: number }>(
+      `SELECT trace_id, sample_reason, sample_weight FROM sampled_spans FINAL WHERE trace_id IN ('${kept.traceId}', '${notKept.traceId}') ORDER BY trace_id`,
+    );
+    assert.deepEqual(
+      sampled.map((r) => [r.trace_id, r.sample_reason, Number(r.sample_weight)]),
+      [
+        [kept.traceId, 'stratified', 4],
+        [notKept.traceId, 'late_feedback', 1],
+      ],
+      'the kept trace keeps its reason; the other is promoted with weight 1',
+    );
+    const [after] = await store.decisionsById([`d-${notKept.spanId}`], now - 60_000);
+    assert.equal(after?.sampled, true);
+    const rows = await store.select<{ n: string }>(
+      `SELECT count() AS n FROM decisions FINAL WHERE decision_id = 'd-${notKept.spanId}'`,
+    );
+    assert.equal(Number(rows[0]?.n), 1, 'the promotion replaces the decision row');
+  });
+
+  it('applies the late-verdict horizon to recent_spans', async () => {
+    await store.setRecentHorizon(48 * 3_600_000);
+    const [t] = await store.select<{ q: string }>(
+      "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'recent_spans'",
+    );
+    assert.match(t?.q ?? '', /toIntervalHour\(48\)/);
   });
 
   it('splits migration files into statements', () => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from '@livegrade/runtime';
-import { createHttpServer, type Logger } from '@livegrade/runtime';
+import { createHttpServer, type Logger, type Registry, registerMetricsRoute } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
 import { registerAuth } from './auth.ts';
 import type { ApiConfig } from './config.ts';
@@ -12,12 +12,13 @@ export interface Api {
 }
 
 /** The read side: SQL over what livegrade keeps. It also serves the store to CLI commands while an instance runs. */
-export function createApi(deps: { store: Repository; logger: Logger; config: ApiConfig }): Api {
+export function createApi(deps: { store: Repository; logger: Logger; config: ApiConfig; metrics?: Registry }): Api {
   const { store, logger, config } = deps;
   const app = createHttpServer({ logger, service: 'api', bodyLimit: 1024 * 1024 });
   registerAuth(app, config.token);
   app.get('/healthz', async () => ({ ok: true, service: 'livegrade' }));
   registerSql(app, store);
+  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   return {
     app,
     start: () => app.listen({ host: config.host, port: config.port }),

@@ -1,5 +1,5 @@
-import type { Env, Topics } from '@livegrade/core';
-import { topicsOf } from '@livegrade/core';
+import type { Env, SamplingConfig, Topics } from '@livegrade/core';
+import { DEFAULT_CONFIG, topicsOf } from '@livegrade/core';
 
 export interface SamplerConfig {
   groupId: string;
@@ -8,14 +8,30 @@ export interface SamplerConfig {
   /** retry pause bounds while the store refuses writes (backpressure) */
   retryInitialMs: number;
   retryMaxMs: number;
+  /** the `sampling:` section of livegrade.config.yaml */
+  sampling: SamplingConfig;
+  /** how often due traces are decided and offsets committed */
+  tickMs: number;
 }
 
-export function samplerConfig(env: Env): SamplerConfig {
+export function samplerConfig(env: Env, sampling: SamplingConfig = DEFAULT_CONFIG.sampling): SamplerConfig {
   return {
     groupId: env.LIVEGRADE_KAFKA_GROUP,
     sessionTimeoutMs: env.LIVEGRADE_KAFKA_SESSION_TIMEOUT_MS,
     topics: topicsOf(env),
     retryInitialMs: 200,
     retryMaxMs: 10_000,
+    sampling,
+    // a tenth of decision_wait keeps the decision at most 10% late, within 50..250 ms
+    tickMs: Math.min(250, Math.max(50, Math.round(sampling.decision_wait / 10))),
   };
+}
+
+/**
+ * A trace whose root span never reaches this sampler (the root is in a
+ * service that is not instrumented, or lost) is decided this long after its
+ * first span arrived.
+ */
+export function orphanWaitMs(sampling: SamplingConfig): number {
+  return Math.max(30_000, 6 * sampling.decision_wait);
 }

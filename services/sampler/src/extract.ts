@@ -1,60 +1,52 @@
 import type { ConsumedMessage } from '@livegrade/bus';
 import {
-  type DecisionRow,
+  addSpanFacts,
+  emptyFacts,
   type FlatSpan,
   isDecisionSpan,
-  KEEP_ALL,
   parseVerdict,
   toDecisionRow,
   toVerdictRow,
   type VerdictRow,
 } from '@livegrade/core';
 import { decodeTraces } from '@livegrade/otlp';
-import { type SpanRow, toSpanRow } from '@livegrade/store';
+import { encodeDecisionRow, encodeSpanRow } from '@livegrade/store';
+import type { TraceChunk } from './trace-buffer.ts';
+
+/**
+ * One spans message → one chunk per trace it holds (the SDK and the
+ * Collector's partition_traces_by_id send one trace per message, other
+ * producers may mix). Throws when the message is not OTLP.
+ */
+export function traceChunksOf(m: ConsumedMessage): { chunks: TraceChunk[]; spanCount: number } {
+  const spans: FlatSpan[] = decodeTraces(m.value);
+  const byTrace = new Map<string, TraceChunk>();
+  for (const span of spans) {
+    let chunk = byTrace.get(span.traceId);
+    if (!chunk) {
+      chunk = { traceId: span.traceId, facts: emptyFacts(), spans: [], decisions: [], hasRoot: false };
+      byTrace.set(span.traceId, chunk);
+    }
+    addSpanFacts(chunk.facts, span);
+    if (span.parentSpanId === '') chunk.hasRoot = true;
+    let ref: { decisionId: string; decisionType: string } | undefined;
+    if (isDecisionSpan(span)) {
+      const row = toDecisionRow(span);
+      chunk.decisions.push(encodeDecisionRow(row));
+      ref = { decisionId: row.decision_id, decisionType: row.decision_type };
+    }
+    chunk.spans.push(encodeSpanRow(span, ref));
+  }
+  return { chunks: [...byTrace.values()], spanCount: spans.length };
+}
 
 export interface Rejected {
   message: ConsumedMessage;
   reason: string;
 }
 
-export interface SpanRows {
-  decisions: DecisionRow[];
-  spans: SpanRow[];
-  rejected: Rejected[];
-  spanCount: number;
-}
-
-/**
- * Spans of a batch → rows of the three span-side tables. v0 policy: keep
- * every trace (sample_reason 'all', weight 1); the stratified policy replaces
- * this in the next step without changing the table shapes.
- */
-export function spanRowsOf(messages: ConsumedMessage[]): SpanRows {
-  const out: SpanRows = { decisions: [], spans: [], rejected: [], spanCount: 0 };
-  for (const m of messages) {
-    let spans: FlatSpan[];
-    try {
-      spans = decodeTraces(m.value);
-    } catch (err) {
-      out.rejected.push({ message: m, reason: `undecodable OTLP traces: ${(err as Error).message}` });
-      continue;
-    }
-    out.spanCount += spans.length;
-    for (const span of spans) {
-      let ref: { decisionId: string; decisionType: string } | undefined;
-      if (isDecisionSpan(span)) {
-        const row = toDecisionRow(span, KEEP_ALL);
-        out.decisions.push(row);
-        ref = { decisionId: row.decision_id, decisionType: row.decision_type };
-      }
-      out.spans.push(toSpanRow(span, ref, KEEP_ALL));
-    }
-  }
-  return out;
-}
-
 export interface VerdictRows {
-  verdicts: VerdictRow[];
+  verdicts: Array<{ row: VerdictRow; offset: number }>;
   rejected: Rejected[];
 }
 
@@ -78,7 +70,7 @@ export function verdictRowsOf(topic: string, partition: number, messages: Consum
       continue;
     }
     const id = parsed.value.id ?? `${topic}:${partition}:${m.offset}`;
-    out.verdicts.push(toVerdictRow({ ...parsed.value, id }, m.timestamp));
+    out.verdicts.push({ row: toVerdictRow({ ...parsed.value, id }, m.timestamp), offset: Number(m.offset) });
   }
   return out;
 }

@@ -1,2 +1,3 @@
 export * from './config.ts';
+export * from './metrics.ts';
 export * from './sampler.ts';

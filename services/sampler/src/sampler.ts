@@ -1,45 +1,131 @@
-import type { Batch, BatchControl, Bus, Consumer, Producer } from '@livegrade/bus';
+import type { Batch, BatchControl, Bus, Consumer, Producer, TopicPartition } from '@livegrade/bus';
+import { SamplingPolicy } from '@livegrade/core';
 import type { Logger } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
-import type { SamplerConfig } from './config.ts';
+import { orphanWaitMs, type SamplerConfig } from './config.ts';
+import { DecisionWriter, type WriterStats } from './decision-writer.ts';
 import { toDlqMessage } from './dlq.ts';
-import { type Rejected, spanRowsOf, verdictRowsOf } from './extract.ts';
+import { type Rejected, traceChunksOf, verdictRowsOf } from './extract.ts';
+import { LatePromotion } from './late-promotion.ts';
+import { OffsetHolds } from './offset-holds.ts';
 import { untilWritten } from './retry.ts';
+import { type Pending, TraceBuffer } from './trace-buffer.ts';
+
+export type SamplerStore = Pick<
+  Repository,
+  'insertEncoded' | 'insertVerdicts' | 'decidedTraces' | 'decisionsById' | 'promoteTraces' | 'setRecentHorizon'
+>;
 
 export interface SamplerDeps {
   bus: Bus;
-  store: Pick<Repository, 'insertDecisions' | 'insertSpans' | 'insertVerdicts'>;
+  store: SamplerStore;
   logger: Logger;
   config: SamplerConfig;
-  /** test seam: runs after the rows are written and before the offsets are committed */
-  afterWrite?: (batch: Batch) => void | Promise<void>;
+  /** the sampler's clock (decision_wait, rates); tests may pass another */
+  now?: () => number;
+  /** test seam: runs after decided traces are written and before their offsets are committed */
+  afterWrite?: () => void | Promise<void>;
 }
 
-export interface SamplerStats {
+export interface SamplerStats extends WriterStats {
   batches: number;
-  spans: number;
-  decisions: number;
+  /** spans read from the spans topic */
+  spansRead: number;
   verdicts: number;
   dlq: number;
+  /** traces buffered right now, undecided */
+  buffered: number;
+  /** the most traces buffered at once */
+  peakBuffered: number;
+  promoted: number;
+  promotionsWaiting: number;
+  /** verdicts whose decision never showed up within the wait */
+  promotionsUnmatched: number;
 }
 
 export interface Sampler {
   start(): Promise<void>;
+  /** Decides every buffered trace, writes and commits, then leaves the group. */
   stop(): Promise<void>;
   stats(): SamplerStats;
 }
 
 /**
- * Kafka → ClickHouse. Offsets are committed only after every row of a batch
- * (and every DLQ message) is acknowledged; the tables collapse re-deliveries,
- * so a crash anywhere costs time, not data, and never double-counts.
+ * Kafka → ClickHouse with tail-based sampling (DESIGN.md §5). Spans are
+ * buffered per trace until the root ends plus decision_wait, then the trace
+ * is decided by the policy in core and written. A partition's offset is
+ * committed only up to its oldest message not yet written, so a crash or a
+ * rebalance replays what was buffered instead of losing it; a trace read
+ * again after a move is first looked up in the store, and a decision made
+ * by the previous owner is adopted, not made twice.
  */
 export function createSampler(deps: SamplerDeps): Sampler {
   const { bus, store, logger, config } = deps;
-  const stats: SamplerStats = { batches: 0, spans: 0, decisions: 0, verdicts: 0, dlq: 0 };
+  const now = deps.now ?? Date.now;
+  const sampling = config.sampling;
+  const retry = { initialMs: config.retryInitialMs, maxMs: config.retryMaxMs };
+  const spanHolds = new OffsetHolds();
+  const verdictHolds = new OffsetHolds();
+  const buffer = new TraceBuffer({
+    decisionWaitMs: sampling.decision_wait,
+    orphanWaitMs: orphanWaitMs(sampling),
+    maxTraces: sampling.max_buffered_traces,
+    maxRemembered: Math.max(10_000, 2 * sampling.max_buffered_traces),
+  });
+  const counts = { batches: 0, spansRead: 0, verdicts: 0, dlq: 0, peakBuffered: 0 };
+  /** span partitions assigned and not yet read since: their first batch tells where a previous owner may have stopped */
+  const fresh = new Set<number>();
+  const suspectBelow = new Map<number, number>();
+  const committed = new Map<string, number>();
+  let commitChain: Promise<void> = Promise.resolve();
   let consumer: Consumer | undefined;
   let dlq: Producer | undefined;
-  const retry = { initialMs: config.retryInitialMs, maxMs: config.retryMaxMs };
+  let running = false;
+  let ticker: NodeJS.Timeout | undefined;
+  let retryingPromotions = false;
+  const handlers = new Set<Promise<void>>();
+  const background: BatchControl = { heartbeat: async () => {}, isRunning: () => running };
+
+  const writer = new DecisionWriter({
+    store,
+    policy: new SamplingPolicy(sampling),
+    buffer,
+    holds: spanHolds,
+    untilWritten: (what, write) => untilWritten(what, write, background, logger, retry),
+    afterWrite: async (partitions) => {
+      await deps.afterWrite?.();
+      await commit(config.topics.spans, spanHolds, partitions);
+    },
+  });
+  const promotion = new LatePromotion(store, verdictHolds, {
+    horizonMs: sampling.recent_horizon,
+    waitForDecisionMs: sampling.decision_wait + orphanWaitMs(sampling) + 30_000,
+    now,
+  });
+
+  /** Commits are chained: two in flight could otherwise land out of order and move an offset back. */
+  function commit(topic: string, holds: OffsetHolds, partitions: Iterable<number>): Promise<void> {
+    const list = [...partitions];
+    commitChain = commitChain.then(async () => {
+      const offsets: Array<TopicPartition & { offset: string }> = [];
+      for (const partition of list) {
+        const next = holds.committable(partition);
+        const key = `${topic}\0${partition}`;
+        if (next !== undefined && next > (committed.get(key) ?? -1)) {
+          offsets.push({ topic, partition, offset: String(next) });
+        }
+      }
+      if (offsets.length === 0 || !consumer) return;
+      try {
+        await consumer.commit(offsets);
+        for (const o of offsets) committed.set(`${o.topic}\0${o.partition}`, Number(o.offset));
+      } catch (err) {
+        // a rebalance is under way: the next owner starts from the last commit and replays the rest
+        logger.debug({ err: (err as Error).message, offsets }, 'offset commit refused');
+      }
+    });
+    return commitChain;
+  }
 
   async function deadLetter(batch: Batch, rejected: Rejected[], control: BatchControl) {
     if (rejected.length === 0 || !dlq) return;
@@ -52,48 +138,144 @@ export function createSampler(deps: SamplerDeps): Sampler {
     }
     const messages = rejected.map((r) => toDlqMessage(batch.topic, batch.partition, r.message, r.reason));
     await untilWritten('dlq', () => producer.send(config.topics.dlq, messages), control, logger, retry);
-    stats.dlq += rejected.length;
+    counts.dlq += rejected.length;
   }
 
   async function onSpans(batch: Batch, control: BatchControl) {
-    const rows = spanRowsOf(batch.messages);
-    await untilWritten('spans', () => store.insertSpans(rows.spans), control, logger, retry);
-    // decisions last: a decision row is the signal that its trace is complete in the store
-    await untilWritten('decisions', () => store.insertDecisions(rows.decisions), control, logger, retry);
-    await deadLetter(batch, rows.rejected, control);
-    stats.spans += rows.spanCount;
-    stats.decisions += rows.decisions.length;
+    const { partition } = batch;
+    if (fresh.delete(partition)) suspectBelow.set(partition, Number(batch.highWatermark));
+    const below = suspectBelow.get(partition) ?? 0;
+    const rejected: Rejected[] = [];
+    const followers: Pending[] = [];
+    const t = now();
+    for (const m of batch.messages) {
+      const offset = Number(m.offset);
+      let extracted: ReturnType<typeof traceChunksOf>;
+      try {
+        extracted = traceChunksOf(m);
+      } catch (err) {
+        rejected.push({ message: m, reason: `undecodable OTLP traces: ${(err as Error).message}` });
+        continue;
+      }
+      counts.spansRead += extracted.spanCount;
+      for (const chunk of extracted.chunks) {
+        const added = buffer.add(partition, chunk, spanHolds.hold(partition, offset), t, offset < below);
+        if (added.kind === 'follows') followers.push(added.pending);
+      }
+      counts.peakBuffered = Math.max(counts.peakBuffered, buffer.size);
+      // checked per message, so a large batch cannot overshoot the bound by more than one message's traces
+      if (buffer.size > sampling.max_buffered_traces) writer.enqueue(buffer.takeOverflow());
+    }
+    writer.enqueue(followers);
+    await deadLetter(batch, rejected, control);
+    // only now may the commit pass this batch: its traces hold their offsets, its poison is in the DLQ
+    spanHolds.markRead(partition, Number(batch.messages.at(-1)?.offset) + 1);
+    // backpressure: while the store lags, stop fetching instead of piling up decided traces
+    while (writer.backlog > sampling.max_buffered_traces && control.isRunning()) {
+      await Promise.race([writer.flushed(), sleep(2000)]);
+      await control.heartbeat().catch(() => {});
+    }
   }
 
   async function onVerdicts(batch: Batch, control: BatchControl) {
     const rows = verdictRowsOf(batch.topic, batch.partition, batch.messages);
-    await untilWritten('verdicts', () => store.insertVerdicts(rows.verdicts), control, logger, retry);
+    await untilWritten('verdicts', () => store.insertVerdicts(rows.verdicts.map((v) => v.row)), control, logger, retry);
     await deadLetter(batch, rows.rejected, control);
-    stats.verdicts += rows.verdicts.length;
+    counts.verdicts += rows.verdicts.length;
+    try {
+      await promotion.consider(batch.partition, rows.verdicts);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'late promotion failed, will retry');
+    }
+    verdictHolds.markRead(batch.partition, Number(batch.messages.at(-1)?.offset) + 1);
+    await commit(batch.topic, verdictHolds, [batch.partition]);
+  }
+
+  function onAssign(assigned: TopicPartition[]) {
+    const spans = new Set(assigned.filter((a) => a.topic === config.topics.spans).map((a) => a.partition));
+    // consumption restarts from the committed offsets of every assigned partition
+    buffer.reassign(spans);
+    spanHolds.reset();
+    verdictHolds.reset();
+    promotion.reset();
+    committed.clear();
+    suspectBelow.clear();
+    fresh.clear();
+    for (const p of spans) fresh.add(p);
+    logger.info({ assigned }, 'partitions assigned');
+  }
+
+  function tick() {
+    writer.enqueue(buffer.takeDue(now()));
+    void commit(config.topics.spans, spanHolds, spanHolds.partitionIds());
+    if (!retryingPromotions && promotion.waiting > 0) {
+      retryingPromotions = true;
+      promotion
+        .retry()
+        .catch((err) => logger.warn({ err: (err as Error).message }, 'late promotion retry failed'))
+        .then(() => commit(config.topics.verdicts, verdictHolds, verdictHolds.partitionIds()))
+        .finally(() => {
+          retryingPromotions = false;
+        });
+    }
   }
 
   return {
     async start() {
+      await store.setRecentHorizon(sampling.recent_horizon);
       dlq = bus.producer();
+      running = true;
       consumer = bus.consumer({
         groupId: config.groupId,
         topics: [config.topics.spans, config.topics.verdicts],
         fromBeginning: true,
         sessionTimeoutMs: config.sessionTimeoutMs,
+        commit: 'manual',
+        onAssign,
       });
       await consumer.run(async (batch, control) => {
-        if (batch.topic === config.topics.spans) await onSpans(batch, control);
-        else if (batch.topic === config.topics.verdicts) await onVerdicts(batch, control);
-        await deps.afterWrite?.(batch);
-        stats.batches++;
+        const handling = (async () => {
+          if (batch.topic === config.topics.spans) await onSpans(batch, control);
+          else if (batch.topic === config.topics.verdicts) await onVerdicts(batch, control);
+          counts.batches++;
+        })();
+        handlers.add(handling);
+        try {
+          await handling;
+        } finally {
+          handlers.delete(handling);
+        }
       });
-      logger.info({ groupId: config.groupId, topics: config.topics }, 'sampler started');
+      ticker = setInterval(tick, config.tickMs);
+      logger.info({ groupId: config.groupId, topics: config.topics, sampling }, 'sampler started');
     },
     async stop() {
+      if (!running) return;
+      // a planned stop hands over nothing: decide what is buffered, write it, commit, then leave
+      consumer?.pause();
+      await Promise.allSettled([...handlers]);
+      clearInterval(ticker);
+      writer.enqueue(buffer.takeAll());
+      await writer.flushed().catch((err) => logger.error({ err }, 'could not write every buffered trace'));
+      await commit(config.topics.spans, spanHolds, spanHolds.partitionIds());
+      await commit(config.topics.verdicts, verdictHolds, verdictHolds.partitionIds());
+      running = false;
       await consumer?.stop();
       await dlq?.close();
-      logger.info(stats, 'sampler stopped');
+      logger.info(this.stats(), 'sampler stopped');
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({
+      ...counts,
+      ...writer.stats,
+      keptByReason: { ...writer.stats.keptByReason },
+      buffered: buffer.size,
+      promoted: promotion.stats.promoted,
+      promotionsWaiting: promotion.waiting,
+      promotionsUnmatched: promotion.stats.unmatched,
+    }),
   };
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
 }

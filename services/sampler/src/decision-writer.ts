@@ -1,0 +1,119 @@
+import type { SampleDecision, SamplingPolicy } from '@livegrade/core';
+import type { Repository } from '@livegrade/store';
+import { completeDecisionRow, completeSpanRow } from '@livegrade/store';
+import type { HoldToken, OffsetHolds } from './offset-holds.ts';
+import type { Pending, TraceBuffer } from './trace-buffer.ts';
+
+type WriterStore = Pick<Repository, 'insertEncoded' | 'decidedTraces'>;
+
+export interface WriterStats {
+  traces: number;
+  spans: number;
+  decisions: number;
+  /** decided before due: buffer full, or draining */
+  early: number;
+  /** decided by a previous owner of the partition and taken over from the store */
+  adopted: number;
+  keptByReason: Record<string, number>;
+}
+
+/**
+ * Decides the traces the buffer hands over and writes them: every span to
+ * recent_spans (kept ones reach sampled_spans through the view) and then one
+ * row per decision. One write at a time, in the order traces were handed
+ * over; a write that fails is retried (the store being down is backpressure,
+ * not loss) and the offsets the traces hold are released only once written.
+ */
+export class DecisionWriter {
+  private queue: Pending[] = [];
+  private running: Promise<void> | undefined;
+  readonly stats: WriterStats = { traces: 0, spans: 0, decisions: 0, early: 0, adopted: 0, keptByReason: {} };
+
+  constructor(
+    private readonly deps: {
+      store: WriterStore;
+      policy: SamplingPolicy;
+      buffer: TraceBuffer;
+      holds: OffsetHolds;
+      /** retries `write` until it succeeds or the sampler stops */
+      untilWritten: (what: string, write: () => Promise<void>) => Promise<void>;
+      /** called after each write, with the partitions it touched */
+      afterWrite: (partitions: Set<number>) => Promise<void>;
+    },
+  ) {}
+
+  /** traces handed over and not yet written */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  enqueue(traces: Pending[]): void {
+    if (traces.length === 0) return;
+    for (const t of traces) this.queue.push(t);
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Resolves when everything handed over so far is written. */
+  async flushed(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const round = this.queue;
+      this.queue = [];
+      await this.writeRound(round);
+    }
+  }
+
+  private async writeRound(round: Pending[]): Promise<void> {
+    const { store, policy, buffer, holds } = this.deps;
+    const suspects = round.filter((p) => p.suspect && !p.decision).map((p) => p.traceId);
+    let adopted = new Map<string, { reason: string; weight: number }>();
+    if (suspects.length > 0) {
+      await this.deps.untilWritten('decided-lookup', async () => {
+        adopted = await store.decidedTraces(suspects);
+      });
+    }
+    const spanLines: string[] = [];
+    const decisionLines: string[] = [];
+    const touched = new Set<number>();
+    const held: HoldToken[][] = [];
+    for (const p of round) {
+      let decision = p.decision;
+      if (!decision) {
+        const prior = adopted.get(p.traceId);
+        if (prior) {
+          decision = { sampled: prior.reason !== '', reason: prior.reason, weight: prior.weight };
+          this.stats.adopted++;
+        } else {
+          // the arrival time, not the round's: a round decides many traces at once, and
+          // the policy's rate estimate must see them spread as they came in
+          decision = policy.decide(p.facts, p.traceId, p.firstSeenMs);
+        }
+        if (p.early) this.stats.early++;
+        this.stats.traces++;
+        if (decision.sampled)
+          this.stats.keptByReason[decision.reason] = (this.stats.keptByReason[decision.reason] ?? 0) + 1;
+      }
+      const sample = { reason: decision.sampled ? decision.reason : '', weight: decision.weight };
+      for (const s of p.spans) spanLines.push(completeSpanRow(s, sample));
+      for (const d of p.decisions) decisionLines.push(completeDecisionRow(d, sample));
+      this.stats.spans += p.spans.length;
+      this.stats.decisions += p.decisions.length;
+      touched.add(p.partition);
+      held.push(p.holds);
+      // settle before the write: chunks arriving meanwhile follow this decision in a later round
+      if (!p.decision) buffer.settle(p, decision as SampleDecision);
+    }
+    const spansBody = spanLines.join('');
+    const decisionsBody = decisionLines.join('');
+    await this.deps.untilWritten('spans', () => store.insertEncoded('recent_spans', spansBody));
+    // decisions last: a decision row is the signal that its trace is in the store
+    await this.deps.untilWritten('decisions', () => store.insertEncoded('decisions', decisionsBody));
+    for (const list of held) for (const h of list) holds.release(h);
+    await this.deps.afterWrite(touched);
+  }
+}

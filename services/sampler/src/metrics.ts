@@ -1,0 +1,31 @@
+import { counterFrom, gaugeFrom, type Registry } from '@livegrade/runtime';
+import type { SamplerStats } from './sampler.ts';
+
+/** The sampler's Prometheus metrics, read from its running totals at scrape time. */
+export function registerSamplerMetrics(registry: Registry, stats: () => SamplerStats): void {
+  const m = 'livegrade_sampler_';
+  counterFrom(registry, `${m}spans_read_total`, 'spans read from the spans topic', () => stats().spansRead);
+  counterFrom(registry, `${m}traces_decided_total`, 'traces decided (or adopted)', () => stats().traces);
+  counterFrom(registry, `${m}kept_traces_total`, 'traces kept, by sample_reason', () => stats().keptByReason);
+  counterFrom(
+    registry,
+    `${m}early_decisions_total`,
+    'traces decided before due because the buffer was full (max_buffered_traces) or the sampler was draining',
+    () => stats().early,
+  );
+  counterFrom(
+    registry,
+    `${m}adopted_decisions_total`,
+    'traces decided by a previous owner of their partition and taken over from the store',
+    () => stats().adopted,
+  );
+  counterFrom(registry, `${m}dlq_messages_total`, 'messages sent to the DLQ', () => stats().dlq);
+  counterFrom(registry, `${m}late_promotions_total`, 'traces kept after a late verdict', () => stats().promoted);
+  gaugeFrom(registry, `${m}buffered_traces`, 'traces buffered undecided', () => stats().buffered);
+  gaugeFrom(
+    registry,
+    `${m}promotions_waiting`,
+    'late verdicts waiting for their decision',
+    () => stats().promotionsWaiting,
+  );
+}

@@ -1,0 +1,211 @@
+import { emptyFacts, mergeFacts, type SampleDecision, type TraceFacts } from '@livegrade/core';
+import type { HoldToken } from './offset-holds.ts';
+
+/** One trace's spans from one Kafka message: facts for the policy, rows already encoded. */
+export interface TraceChunk {
+  traceId: string;
+  facts: TraceFacts;
+  /** recent_spans rows without their sample columns (store: encodeSpanRow) */
+  spans: string[];
+  /** decisions rows without their sample columns (store: encodeDecisionRow) */
+  decisions: string[];
+  /** the chunk holds the trace's root span, so the trace has ended */
+  hasRoot: boolean;
+}
+
+/**
+ * A trace on its way to a decision: a compact summary (facts) plus its spans
+ * as encoded rows. Nothing of the decoded span objects is kept, so memory
+ * grows with the number of buffered traces and their encoded size only.
+ */
+export interface Pending {
+  traceId: string;
+  partition: number;
+  facts: TraceFacts;
+  spans: string[];
+  decisions: string[];
+  /** offsets this trace keeps from being committed until it is written */
+  holds: HoldToken[];
+  firstSeenMs: number;
+  dueMs: number;
+  rootSeen: boolean;
+  /**
+   * read from below the partition's end offset at assignment: a previous
+   * owner may have decided it already, so its decision is looked up first
+   */
+  suspect: boolean;
+  /** decided before it was due, because the buffer was full or the sampler is draining */
+  early: boolean;
+  /** set once decided; chunks arriving later follow it */
+  decision?: SampleDecision;
+}
+
+export interface BufferOptions {
+  decisionWaitMs: number;
+  /** a trace whose root never arrives (its root is in another service, or lost) is decided this long after it was first seen */
+  orphanWaitMs: number;
+  maxTraces: number;
+  /** decided traces remembered so their late spans follow the decision */
+  maxRemembered: number;
+}
+
+export type AddResult = { kind: 'buffered'; isNew: boolean; pending: Pending } | { kind: 'follows'; pending: Pending };
+
+/**
+ * The in-flight traces of the sampler's partitions (DESIGN.md §5): buffered
+ * until their root span ends plus decision_wait, bounded in count, and
+ * remembered for a while after their decision so that late spans follow it
+ * instead of starting a second decision of the same trace.
+ */
+export class TraceBuffer {
+  private readonly pending = new Map<string, Pending>(); // insertion order = first seen
+  private readonly rootQueue: Pending[] = []; // due order: rootSeen + wait is monotonic
+  private rootHead = 0;
+  /** traces taken out for a decision (being decided or decided), by trace id, oldest first */
+  private readonly decided = new Map<string, Pending>();
+
+  constructor(private readonly opts: BufferOptions) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Adds a chunk. A trace already taken out for a decision gets the chunk
+   * appended while its decision is still being made, or ('follows') is told
+   * to write it with the decision already made.
+   */
+  add(partition: number, chunk: TraceChunk, hold: HoldToken, nowMs: number, suspect: boolean): AddResult {
+    const taken = this.decided.get(chunk.traceId);
+    if (taken) {
+      if (taken.decision) {
+        const follower: Pending = {
+          ...newPending(partition, chunk, hold, nowMs, this.opts, false),
+          decision: taken.decision,
+        };
+        return { kind: 'follows', pending: follower };
+      }
+      appendChunk(taken, chunk, hold);
+      return { kind: 'buffered', isNew: false, pending: taken };
+    }
+    let p = this.pending.get(chunk.traceId);
+    const isNew = p === undefined;
+    if (p === undefined) {
+      p = newPending(partition, chunk, hold, nowMs, this.opts, suspect);
+      this.pending.set(chunk.traceId, p);
+    } else appendChunk(p, chunk, hold);
+    if (chunk.hasRoot && !p.rootSeen) {
+      p.rootSeen = true;
+      p.dueMs = Math.min(p.dueMs, nowMs + this.opts.decisionWaitMs);
+      this.rootQueue.push(p);
+    }
+    return { kind: 'buffered', isNew, pending: p };
+  }
+
+  /** Takes out every trace that is due: root seen + decision_wait, or first seen + orphan wait. */
+  takeDue(nowMs: number): Pending[] {
+    const out: Pending[] = [];
+    while (this.rootHead < this.rootQueue.length) {
+      const p = this.rootQueue[this.rootHead] as Pending;
+      if (p.dueMs > nowMs) break;
+      this.rootHead++;
+      if (this.pending.get(p.traceId) === p) out.push(this.take(p));
+    }
+    if (this.rootHead > 4096 && this.rootHead * 2 > this.rootQueue.length) {
+      this.rootQueue.splice(0, this.rootHead);
+      this.rootHead = 0;
+    }
+    for (const p of this.pending.values()) {
+      if (p.firstSeenMs + this.opts.orphanWaitMs > nowMs) break;
+      out.push(this.take(p));
+    }
+    return out;
+  }
+
+  /** Takes out the oldest traces beyond max_buffered_traces, to be decided early. */
+  takeOverflow(): Pending[] {
+    const out: Pending[] = [];
+    for (const p of this.pending.values()) {
+      if (this.pending.size <= this.opts.maxTraces) break;
+      p.early = true;
+      out.push(this.take(p));
+    }
+    return out;
+  }
+
+  /** Takes out every buffered trace (the sampler is draining). */
+  takeAll(): Pending[] {
+    const out = [...this.pending.values()];
+    for (const p of out) {
+      p.early = true;
+      this.take(p);
+    }
+    return out;
+  }
+
+  /** Records a trace's decision: chunks that arrive later follow it. */
+  settle(p: Pending, decision: SampleDecision): void {
+    p.decision = decision;
+    // the rows are written by whoever settled; only the decision is remembered
+    p.spans = [];
+    p.decisions = [];
+    p.holds = [];
+    this.decided.delete(p.traceId);
+    this.decided.set(p.traceId, p);
+    for (const oldest of this.decided.values()) {
+      if (this.decided.size <= this.opts.maxRemembered) break;
+      if (!oldest.decision) break; // still being decided: must stay reachable
+      this.decided.delete(oldest.traceId);
+    }
+  }
+
+  /**
+   * After a rebalance consumption restarts from the committed offsets of every
+   * assigned partition, so buffered traces are dropped (they will be read
+   * again, or by their new owner); decisions of partitions kept are remembered.
+   */
+  reassign(assigned: Set<number>): void {
+    this.pending.clear();
+    this.rootQueue.length = 0;
+    this.rootHead = 0;
+    for (const [id, p] of this.decided) if (p.decision && !assigned.has(p.partition)) this.decided.delete(id);
+  }
+
+  private take(p: Pending): Pending {
+    this.pending.delete(p.traceId);
+    this.decided.set(p.traceId, p);
+    return p;
+  }
+}
+
+function newPending(
+  partition: number,
+  chunk: TraceChunk,
+  hold: HoldToken,
+  nowMs: number,
+  opts: BufferOptions,
+  suspect: boolean,
+): Pending {
+  const facts = emptyFacts();
+  mergeFacts(facts, chunk.facts);
+  return {
+    traceId: chunk.traceId,
+    partition,
+    facts,
+    spans: chunk.spans,
+    decisions: chunk.decisions,
+    holds: [hold],
+    firstSeenMs: nowMs,
+    dueMs: nowMs + opts.orphanWaitMs,
+    rootSeen: false,
+    suspect,
+    early: false,
+  };
+}
+
+function appendChunk(p: Pending, chunk: TraceChunk, hold: HoldToken) {
+  mergeFacts(p.facts, chunk.facts);
+  for (const s of chunk.spans) p.spans.push(s);
+  for (const d of chunk.decisions) p.decisions.push(d);
+  p.holds.push(hold);
+}

@@ -1,0 +1,78 @@
+import { type Bus, createKafkaBus, type Producer } from '@livegrade/bus';
+import { DEFAULT_CONFIG, type SamplingConfig, type Topics, topicsOf } from '@livegrade/core';
+import { encodeTraces } from '@livegrade/otlp';
+import { createLogger } from '@livegrade/runtime';
+import { createSampler, type Sampler, samplerConfig } from '@livegrade/sampler';
+import { openStore, type Store } from '@livegrade/store';
+import { tempDataDir, testEnv } from './env.ts';
+import { uniqueKafkaNames } from './infra.ts';
+import type { GeneratedTrace } from './traffic.ts';
+
+/**
+ * Samplers on real Kafka topics of their own and one embedded store, for
+ * tests that drive the sampler directly: several replicas in one group, or
+ * its stats after a drain. Everything runs in this process, because the
+ * embedded store can be opened by one process only.
+ */
+export interface SamplerRig {
+  store: Store;
+  topics: Topics;
+  producer: Producer;
+  startSampler(sampling: Partial<SamplingConfig>): Promise<Sampler>;
+  sendTraces(traces: GeneratedTrace[]): Promise<void>;
+  sendVerdicts(verdicts: Array<Record<string, unknown> & { decision_id: string }>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSamplerRig(brokers: string, label: string, partitions = 3): Promise<SamplerRig> {
+  const data = tempDataDir();
+  const env = testEnv({
+    LIVEGRADE_DATA_DIR: data.dir,
+    LIVEGRADE_KAFKA_BROKERS: brokers,
+    ...uniqueKafkaNames(label),
+  });
+  const topics = topicsOf(env);
+  const bus: Bus = createKafkaBus({ brokers: brokers.split(',') });
+  await bus.ensureTopics([
+    { name: topics.spans, partitions },
+    { name: topics.verdicts, partitions },
+    { name: topics.dlq, partitions: 1 },
+  ]);
+  const store = await openStore(env);
+  const producer = bus.producer();
+  const samplers: Sampler[] = [];
+  const buses: Bus[] = [bus];
+  return {
+    store,
+    topics,
+    producer,
+    async startSampler(sampling) {
+      // each replica has its own Kafka client, as separate processes would
+      const own = createKafkaBus({ brokers: brokers.split(',') });
+      buses.push(own);
+      const config = samplerConfig(env, { ...DEFAULT_CONFIG.sampling, ...sampling });
+      const sampler = createSampler({ bus: own, store, logger: createLogger(env.LIVEGRADE_LOG_LEVEL), config });
+      samplers.push(sampler);
+      await sampler.start();
+      return sampler;
+    },
+    async sendTraces(traces) {
+      await producer.send(
+        topics.spans,
+        traces.map((t) => ({ key: t.traceId, value: Buffer.from(encodeTraces(t.spans)) })),
+      );
+    },
+    async sendVerdicts(verdicts) {
+      await producer.send(
+        topics.verdicts,
+        verdicts.map((v) => ({ key: v.decision_id, value: Buffer.from(JSON.stringify(v)) })),
+      );
+    },
+    async close() {
+      for (const s of samplers) await s.stop().catch(() => {});
+      for (const b of buses) await b.close();
+      await store.close();
+      data.cleanup();
+    },
+  };
+}
