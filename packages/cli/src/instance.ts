@@ -1,9 +1,9 @@
 import { type Api, apiConfig, createApi } from '@livegrade/api';
 import { type Bus, createBus } from '@livegrade/bus';
-import { type Env, modesOf, topicsOf } from '@livegrade/core';
+import { type Env, type LivegradeConfig, modesOf, topicsOf } from '@livegrade/core';
 import { createGateway, type Gateway, gatewayConfig } from '@livegrade/gateway';
-import { createLogger, type Logger } from '@livegrade/runtime';
-import { createSampler, type Sampler, samplerConfig } from '@livegrade/sampler';
+import { createLogger, createMetricsRegistry, type Logger, loadConfig, type Registry } from '@livegrade/runtime';
+import { createSampler, registerSamplerMetrics, type Sampler, samplerConfig } from '@livegrade/sampler';
 import { openStore, type Store } from '@livegrade/store';
 
 export const SERVICES = ['gateway', 'sampler', 'api'] as const;
@@ -11,6 +11,11 @@ export type ServiceName = (typeof SERVICES)[number];
 
 export interface Instance {
   env: Env;
+  config: LivegradeConfig;
+  /** the config file read, or null when the defaults apply */
+  configPath: string | null;
+  /** Prometheus metrics of every service in this process, served on the API's /metrics */
+  metrics: Registry;
   logger: Logger;
   bus: Bus;
   store: Store | undefined;
@@ -26,6 +31,8 @@ export interface StartOptions {
   services?: readonly ServiceName[];
   logger?: Logger;
   partitions?: number;
+  /** replaces livegrade.config.yaml (tests) */
+  config?: LivegradeConfig;
 }
 
 /**
@@ -36,11 +43,16 @@ export interface StartOptions {
 export async function startInstance(env: Env, opts: StartOptions = {}): Promise<Instance> {
   const services = new Set(opts.services ?? SERVICES);
   const logger = opts.logger ?? createLogger(env.LIVEGRADE_LOG_LEVEL);
+  // a bad config file stops the start here, before anything is opened
+  const loaded = opts.config ? { config: opts.config, path: null } : await loadConfig({ env });
   const topics = topicsOf(env);
   const bus = createBus({ brokers: env.LIVEGRADE_KAFKA_BROKERS, clientId: env.LIVEGRADE_KAFKA_CLIENT_ID, logger });
   const stops: Array<() => Promise<void>> = [];
   const instance: Instance = {
     env,
+    config: loaded.config,
+    configPath: loaded.path,
+    metrics: createMetricsRegistry(),
     logger,
     bus,
     store: undefined,
@@ -69,13 +81,19 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
       stops.push(() => store.close());
     }
     if (services.has('sampler') && instance.store) {
-      const sampler = createSampler({ bus, store: instance.store, logger, config: samplerConfig(env) });
+      const sampler = createSampler({
+        bus,
+        store: instance.store,
+        logger,
+        config: samplerConfig(env, loaded.config.sampling),
+      });
+      registerSamplerMetrics(instance.metrics, () => sampler.stats());
       await sampler.start();
       instance.sampler = sampler;
       stops.push(() => sampler.stop());
     }
     if (services.has('api') && instance.store) {
-      const api = createApi({ store: instance.store, logger, config: apiConfig(env) });
+      const api = createApi({ store: instance.store, logger, config: apiConfig(env), metrics: instance.metrics });
       instance.urls.api = await api.start();
       instance.api = api;
       stops.push(() => api.stop());
@@ -90,6 +108,6 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
     await instance.stop();
     throw err;
   }
-  logger.info({ modes: modesOf(env), urls: instance.urls }, 'livegrade started');
+  logger.info({ modes: modesOf(env), urls: instance.urls, config: loaded.path ?? 'defaults' }, 'livegrade started');
   return instance;
 }

@@ -1,2 +1,4 @@
+export * from './config-file.ts';
 export * from './http.ts';
 export * from './logger.ts';
+export * from './metrics.ts';

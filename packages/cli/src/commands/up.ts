@@ -16,7 +16,12 @@ export async function up(env: Env, options: { services?: string | undefined }): 
       `  OTLP/HTTP gateway: ${instance.urls.gateway}/v1/traces   verdicts: ${instance.urls.gateway}/v1/verdicts`,
     );
   if (instance.urls.api) lines.push(`  API:    ${instance.urls.api}   (POST /v1/sql)`);
-  if (instance.sampler) lines.push('  sampler: consuming spans and verdicts');
+  if (instance.sampler) {
+    const s = instance.config.sampling;
+    lines.push(
+      `  sampler: tail sampling by ${['decision_type', ...s.slice_by].join(' × ')}, ${s.per_slice_target_per_hour} kept successes per slice per hour (config: ${instance.configPath ?? 'defaults'})`,
+    );
+  }
   lines.push('Press Ctrl+C to stop.');
   process.stdout.write(`${lines.join('\n')}\n`);
 

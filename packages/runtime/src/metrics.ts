@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+export { Registry } from 'prom-client';
+
+/** One registry per process: `livegrade up` runs every service in one process, so they share it. */
+export function createMetricsRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'livegrade_process_' });
+  return registry;
+}
+
+/** GET /metrics in the Prometheus text format. */
+export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+}
+
+/**
+ * A counter whose value is read from a service's own running totals when
+ * Prometheus scrapes, so the hot path keeps plain number increments.
+ */
+export function counterFrom(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => number | Record<string, number>,
+  labelName = 'reason',
+): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    labelNames: [labelName],
+    collect() {
+      const v = read();
+      this.reset();
+      if (typeof v === 'number') this.inc(v);
+      else for (const [label, n] of Object.entries(v)) this.inc({ [labelName]: label }, n);
+    },
+  });
+}
+
+export function gaugeFrom(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
