@@ -1,6 +1,9 @@
 // Bad input gets a clear error, lands in the DLQ where it came through the
 // bus, and the pipeline keeps going: the good input after it is kept.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { type ConsumedMessage, createKafkaBus } from '@livegrade/bus';
@@ -158,5 +161,22 @@ describe('poison messages on Kafka go to the DLQ with their reason', { skip: kaf
         ? true
         : undefined,
     );
+  });
+});
+
+describe('a bad sampling policy file', () => {
+  it('stops the start before anything is opened, naming the file and each bad key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livegrade-config-'));
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, 'sampling:\n  min_probability: 2\n  slice_bye: [language]\n');
+    try {
+      await assert.rejects(startTestInstance('embedded', { env: { LIVEGRADE_CONFIG: file } }), (err: Error) => {
+        assert.match(err.message, /policy\.yaml: sampling\.min_probability: .*\(got 2\)/);
+        assert.match(err.message, /sampling\.slice_bye: unknown key \(did you mean "slice_by"\?\)/);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

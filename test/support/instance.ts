@@ -18,7 +18,10 @@ export async function startTestInstance(
       ? { LIVEGRADE_KAFKA_BROKERS: opts.brokers ?? '127.0.0.1:9092', ...uniqueKafkaNames(opts.label ?? 'e2e') }
       : {};
   const env = testEnv({ LIVEGRADE_DATA_DIR: data.dir, ...kafka, ...opts.env });
-  const instance = await startInstance(env, opts);
+  const instance = await startInstance(env, opts).catch((err) => {
+    data.cleanup();
+    throw err;
+  });
   const stop = instance.stop.bind(instance);
   return Object.assign(instance, {
     dataDir: data.dir,
