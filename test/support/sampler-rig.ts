@@ -1,4 +1,4 @@
-import { type Bus, createKafkaBus, type Producer } from '@livegrade/bus';
+import { type Bus, createKafkaBus, createMemoryBus, type Producer } from '@livegrade/bus';
 import { DEFAULT_CONFIG, type SamplingConfig, type Topics, topicsOf } from '@livegrade/core';
 import { encodeTraces } from '@livegrade/otlp';
 import { createLogger } from '@livegrade/runtime';
@@ -9,7 +9,7 @@ import { uniqueKafkaNames } from './infra.ts';
 import type { GeneratedTrace } from './traffic.ts';
 
 /**
- * Samplers on real Kafka topics of their own and one embedded store, for
+ * Samplers on topics of their own (real Kafka, or the in-process bus) and one embedded store, for
  * tests that drive the sampler directly: several replicas in one group, or
  * its stats after a drain. Everything runs in this process, because the
  * embedded store can be opened by one process only.
@@ -24,15 +24,16 @@ export interface SamplerRig {
   close(): Promise<void>;
 }
 
+/** brokers '' selects the embedded in-process bus (one sampler per group there). */
 export async function startSamplerRig(brokers: string, label: string, partitions = 3): Promise<SamplerRig> {
   const data = tempDataDir();
   const env = testEnv({
     LIVEGRADE_DATA_DIR: data.dir,
-    LIVEGRADE_KAFKA_BROKERS: brokers,
+    ...(brokers ? { LIVEGRADE_KAFKA_BROKERS: brokers } : {}),
     ...uniqueKafkaNames(label),
   });
   const topics = topicsOf(env);
-  const bus: Bus = createKafkaBus({ brokers: brokers.split(',') });
+  const bus: Bus = brokers ? createKafkaBus({ brokers: brokers.split(',') }) : createMemoryBus();
   await bus.ensureTopics([
     { name: topics.spans, partitions },
     { name: topics.verdicts, partitions },
@@ -47,9 +48,9 @@ export async function startSamplerRig(brokers: string, label: string, partitions
     topics,
     producer,
     async startSampler(sampling) {
-      // each replica has its own Kafka client, as separate processes would
-      const own = createKafkaBus({ brokers: brokers.split(',') });
-      buses.push(own);
+      // on Kafka each replica has its own client, as separate processes would
+      const own = brokers ? createKafkaBus({ brokers: brokers.split(',') }) : bus;
+      if (own !== bus) buses.push(own);
       const config = samplerConfig(env, { ...DEFAULT_CONFIG.sampling, ...sampling });
       const sampler = createSampler({ bus: own, store, logger: createLogger(env.LIVEGRADE_LOG_LEVEL), config });
       samplers.push(sampler);

@@ -82,7 +82,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
   let dlq: Producer | undefined;
   let running = false;
   let ticker: NodeJS.Timeout | undefined;
-  let retryingPromotions = false;
+  let promotionRetry: Promise<void> | undefined;
   const handlers = new Set<Promise<void>>();
   const background: BatchControl = { heartbeat: async () => {}, isRunning: () => running };
 
@@ -208,14 +208,13 @@ export function createSampler(deps: SamplerDeps): Sampler {
   function tick() {
     writer.enqueue(buffer.takeDue(now()));
     void commit(config.topics.spans, spanHolds, spanHolds.partitionIds());
-    if (!retryingPromotions && promotion.waiting > 0) {
-      retryingPromotions = true;
-      promotion
+    if (!promotionRetry && promotion.waiting > 0) {
+      promotionRetry = promotion
         .retry()
         .catch((err) => logger.warn({ err: (err as Error).message }, 'late promotion retry failed'))
         .then(() => commit(config.topics.verdicts, verdictHolds, verdictHolds.partitionIds()))
         .finally(() => {
-          retryingPromotions = false;
+          promotionRetry = undefined;
         });
     }
   }
@@ -255,10 +254,13 @@ export function createSampler(deps: SamplerDeps): Sampler {
       consumer?.pause();
       await Promise.allSettled([...handlers]);
       clearInterval(ticker);
+      // nothing of the sampler's may still be running against the store once stop() resolves
+      await promotionRetry;
       writer.enqueue(buffer.takeAll());
       await writer.flushed().catch((err) => logger.error({ err }, 'could not write every buffered trace'));
       await commit(config.topics.spans, spanHolds, spanHolds.partitionIds());
       await commit(config.topics.verdicts, verdictHolds, verdictHolds.partitionIds());
+      await commitChain;
       running = false;
       await consumer?.stop();
       await dlq?.close();
