@@ -33,7 +33,9 @@ export async function startSamplerRig(brokers: string, label: string, partitions
     ...uniqueKafkaNames(label),
   });
   const topics = topicsOf(env);
-  const bus: Bus = brokers ? createKafkaBus({ brokers: brokers.split(',') }) : createMemoryBus();
+  const logger = createLogger(env.LIVEGRADE_LOG_LEVEL);
+  const kafkaBus = () => createKafkaBus({ brokers: brokers.split(','), logger });
+  const bus: Bus = brokers ? kafkaBus() : createMemoryBus();
   await bus.ensureTopics([
     { name: topics.spans, partitions },
     { name: topics.verdicts, partitions },
@@ -49,10 +51,10 @@ export async function startSamplerRig(brokers: string, label: string, partitions
     producer,
     async startSampler(sampling) {
       // on Kafka each replica has its own client, as separate processes would
-      const own = brokers ? createKafkaBus({ brokers: brokers.split(',') }) : bus;
+      const own = brokers ? kafkaBus() : bus;
       if (own !== bus) buses.push(own);
       const config = samplerConfig(env, { ...DEFAULT_CONFIG.sampling, ...sampling });
-      const sampler = createSampler({ bus: own, store, logger: createLogger(env.LIVEGRADE_LOG_LEVEL), config });
+      const sampler = createSampler({ bus: own, store, logger, config });
       samplers.push(sampler);
       await sampler.start();
       return sampler;
