@@ -84,6 +84,13 @@ export interface ConsumerOptions {
    * offsets of every assigned partition, retained ones included.
    */
   onAssign?: (partitions: TopicPartition[]) => void;
+  /**
+   * Called when this member learns, inside a batch, that the group is
+   * rebalancing: every partition is about to be revoked (eager protocol) and
+   * the member may still commit until it rejoins, which waits for this. When
+   * the member learns of it while idle no hook runs (kafkajs offers none).
+   */
+  onRevoke?: () => Promise<void>;
 }
 
 export interface Consumer {

@@ -4,7 +4,7 @@ import { completeDecisionRow, completeSpanRow } from '@livegrade/store';
 import type { HoldToken, OffsetHolds } from './offset-holds.ts';
 import type { Pending, TraceBuffer } from './trace-buffer.ts';
 
-type WriterStore = Pick<Repository, 'insertEncoded' | 'decidedTraces'>;
+type WriterStore = Pick<Repository, 'insertEncoded' | 'decidedTraces' | 'promoteTraces'>;
 
 export interface WriterStats {
   traces: number;
@@ -15,6 +15,8 @@ export interface WriterStats {
   /** decided by a previous owner of the partition and taken over from the store */
   adopted: number;
   keptByReason: Record<string, number>;
+  /** traces decided "not kept" whose failure arrived afterwards, in a late span, and that were kept then */
+  keptAfterDecision: number;
 }
 
 /**
@@ -27,7 +29,15 @@ export interface WriterStats {
 export class DecisionWriter {
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
-  readonly stats: WriterStats = { traces: 0, spans: 0, decisions: 0, early: 0, adopted: 0, keptByReason: {} };
+  readonly stats: WriterStats = {
+    traces: 0,
+    spans: 0,
+    decisions: 0,
+    early: 0,
+    adopted: 0,
+    keptByReason: {},
+    keptAfterDecision: 0,
+  };
 
   constructor(
     private readonly deps: {
@@ -35,6 +45,8 @@ export class DecisionWriter {
       policy: SamplingPolicy;
       buffer: TraceBuffer;
       holds: OffsetHolds;
+      /** how far back a trace decided "not kept" can still be promoted (sampling.recent_horizon) */
+      horizonMs: number;
       /** retries `write` until it succeeds or the sampler stops */
       untilWritten: (what: string, write: () => Promise<void>) => Promise<void>;
       /** called after each write, with the partitions it touched */
@@ -81,9 +93,21 @@ export class DecisionWriter {
     const decisionLines: string[] = [];
     const touched = new Set<number>();
     const held: HoldToken[][] = [];
+    const promote = new Map<string, Set<string>>(); // reason → trace ids
     for (const p of round) {
       let decision = p.decision;
-      if (!decision) {
+      if (decision && !decision.sampled) {
+        // spans that follow a decision may carry what would have kept the trace (a decision
+        // made early, under buffer pressure or a handover): the failure still keeps it
+        const keep = policy.keepAlways(p.facts);
+        if (keep) {
+          decision = keep;
+          buffer.redecide(p.traceId, keep);
+          let ids = promote.get(keep.reason);
+          if (!ids) promote.set(keep.reason, (ids = new Set()));
+          ids.add(p.traceId);
+        }
+      } else if (!decision) {
         const prior = adopted.get(p.traceId);
         if (prior) {
           decision = { sampled: prior.reason !== '', reason: prior.reason, weight: prior.weight };
@@ -113,6 +137,12 @@ export class DecisionWriter {
     await this.deps.untilWritten('spans', () => store.insertEncoded('recent_spans', spansBody));
     // decisions last: a decision row is the signal that its trace is in the store
     await this.deps.untilWritten('decisions', () => store.insertEncoded('decisions', decisionsBody));
+    for (const [reason, ids] of promote) {
+      await this.deps.untilWritten('promotion', () =>
+        store.promoteTraces([...ids], reason, Date.now() - this.deps.horizonMs),
+      );
+      this.stats.keptAfterDecision += ids.size;
+    }
     for (const list of held) for (const h of list) holds.release(h);
     await this.deps.afterWrite(touched);
   }

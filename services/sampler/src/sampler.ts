@@ -37,6 +37,8 @@ export interface SamplerStats extends WriterStats {
   buffered: number;
   /** the most traces buffered at once */
   peakBuffered: number;
+  /** rebalances this member drained for: buffered traces decided, written and committed before rejoining */
+  handovers: number;
   promoted: number;
   promotionsWaiting: number;
   /** verdicts whose decision never showed up within the wait */
@@ -72,7 +74,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
     maxTraces: sampling.max_buffered_traces,
     maxRemembered: Math.max(10_000, 2 * sampling.max_buffered_traces),
   });
-  const counts = { batches: 0, spansRead: 0, verdicts: 0, dlq: 0, peakBuffered: 0 };
+  const counts = { batches: 0, spansRead: 0, verdicts: 0, dlq: 0, peakBuffered: 0, handovers: 0 };
   /** span partitions assigned and not yet read since: their first batch tells where a previous owner may have stopped */
   const fresh = new Set<number>();
   const suspectBelow = new Map<number, number>();
@@ -91,6 +93,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
     policy: new SamplingPolicy(sampling),
     buffer,
     holds: spanHolds,
+    horizonMs: sampling.recent_horizon,
     untilWritten: (what, write) => untilWritten(what, write, background, logger, retry),
     afterWrite: async (partitions) => {
       await deps.afterWrite?.();
@@ -205,6 +208,23 @@ export function createSampler(deps: SamplerDeps): Sampler {
     logger.info({ assigned }, 'partitions assigned');
   }
 
+  /**
+   * The group is rebalancing and every partition is about to be revoked:
+   * decide what is buffered, write it and commit, so the next owner starts
+   * after it. Runs inside a batch, which kafkajs waits for before rejoining.
+   */
+  async function onRevoke() {
+    writer.enqueue(buffer.takeAll());
+    await writer.flushed();
+    await commit(config.topics.spans, spanHolds, spanHolds.partitionIds());
+    await commit(config.topics.verdicts, verdictHolds, verdictHolds.partitionIds());
+    counts.handovers++;
+    logger.info(
+      { decided: writer.stats.early },
+      'rebalance: buffered traces decided and committed before handing over',
+    );
+  }
+
   function tick() {
     writer.enqueue(buffer.takeDue(now()));
     void commit(config.topics.spans, spanHolds, spanHolds.partitionIds());
@@ -231,6 +251,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
         sessionTimeoutMs: config.sessionTimeoutMs,
         commit: 'manual',
         onAssign,
+        onRevoke,
       });
       await consumer.run(async (batch, control) => {
         const handling = (async () => {
@@ -271,7 +292,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
       ...writer.stats,
       keptByReason: { ...writer.stats.keptByReason },
       buffered: buffer.size,
-      promoted: promotion.stats.promoted,
+      promoted: promotion.stats.promoted + writer.stats.keptAfterDecision,
       promotionsWaiting: promotion.waiting,
       promotionsUnmatched: promotion.stats.unmatched,
     }),

@@ -159,6 +159,12 @@ export class TraceBuffer {
     }
   }
 
+  /** A remembered trace is kept after all (a failure arrived after its decision): later chunks follow that. */
+  redecide(traceId: string, decision: SampleDecision): void {
+    const p = this.decided.get(traceId);
+    if (p?.decision) p.decision = decision;
+  }
+
   /**
    * After a rebalance consumption restarts from the committed offsets of every
    * assigned partition, so buffered traces are dropped (they will be read

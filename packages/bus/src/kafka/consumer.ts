@@ -64,7 +64,13 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
             ]);
           }
           resolveOffset(last);
-          await heartbeat();
+          try {
+            await heartbeat();
+          } catch (err) {
+            // the group is preparing a rebalance: commits of this generation are still accepted
+            if ((err as { type?: string }).type === 'REBALANCE_IN_PROGRESS') await opts.onRevoke?.();
+            throw err;
+          }
         },
       });
       logger?.info({ groupId: opts.groupId, topics: opts.topics }, 'kafka consumer running');

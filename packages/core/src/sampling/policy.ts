@@ -115,7 +115,8 @@ export class SamplingPolicy {
     return this.states.size;
   }
 
-  private keepAlways(facts: TraceFacts): SampleDecision | null {
+  /** The keep-always decision these facts call for, or null: also used for spans that arrive after a decision. */
+  keepAlways(facts: TraceFacts): SampleDecision | null {
     const k = this.config.keep_always;
     if (k.error && facts.error) return KEEP.error;
     if (k.fallback && facts.fallback) return KEEP.fallback;
