@@ -1,4 +1,12 @@
-import type { Batch, BatchControl, Bus, Consumer, Producer, TopicPartition } from '@livegrade/bus';
+import type {
+  Batch,
+  BatchControl,
+  Bus,
+  Consumer,
+  Producer,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '@livegrade/bus';
 import { SamplingPolicy } from '@livegrade/core';
 import type { Logger } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
@@ -57,9 +65,11 @@ export interface Sampler {
  * buffered per trace until the root ends plus decision_wait, then the trace
  * is decided by the policy in core and written. A partition's offset is
  * committed only up to its oldest message not yet written, so a crash or a
- * rebalance replays what was buffered instead of losing it; a trace read
- * again after a move is first looked up in the store, and a decision made
- * by the previous owner is adopted, not made twice.
+ * rebalance replays what was buffered instead of losing it. Before a
+ * rebalance hands partitions over, buffered traces are decided, written and
+ * committed (onRevoke, when kafkajs notices the rebalance inside a batch);
+ * otherwise a trace read again after a move is looked up in the store, and a
+ * decision made by the previous owner is adopted, not made twice.
  */
 export function createSampler(deps: SamplerDeps): Sampler {
   const { bus, store, logger, config } = deps;
@@ -110,7 +120,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
   function commit(topic: string, holds: OffsetHolds, partitions: Iterable<number>): Promise<void> {
     const list = [...partitions];
     commitChain = commitChain.then(async () => {
-      const offsets: Array<TopicPartition & { offset: string }> = [];
+      const offsets: TopicPartitionOffset[] = [];
       for (const partition of list) {
         const next = holds.committable(partition);
         const key = `${topic}\0${partition}`;
