@@ -6,6 +6,14 @@ import { decisionInsertRow, SPAN_COLUMNS, type SpanRow } from './rows.ts';
 
 export type ResultFormat = 'json' | 'csv' | 'tsv';
 
+/** What late promotion needs to know of a decision. */
+export interface DecisionState {
+  decision_id: string;
+  trace_id: string;
+  label: string;
+  sampled: boolean;
+}
+
 const CLICKHOUSE_FORMAT = { json: 'JSON', csv: 'CSVWithNames', tsv: 'TabSeparatedWithNames' } as const;
 export const CONTENT_TYPE = {
   json: 'application/json; charset=utf-8',
@@ -28,6 +36,20 @@ export interface JsonResult<T = Record<string, unknown>> {
  * cut the span insert by about 30% (bench/).
  */
 const INSERT_SETTINGS = { optimize_on_insert: 0 } as const;
+
+/**
+ * Id lists go in as `x IN (SELECT arrayJoin({ids:Array(String)}))`: the
+ * engine builds a set from the subquery, where a literal `IN {ids:Array}`
+ * took minutes beyond ~25k ids (bench/). Lookups are also sent in chunks of
+ * this many, which bounds each query's time.
+ */
+const ID_CHUNK = 10_000;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += ID_CHUNK) out.push(items.slice(i, i + ID_CHUNK));
+  return out;
+}
 
 /** The one place that knows livegrade's table names and row shapes. */
 export function createRepository(store: StoreClients) {
@@ -74,26 +96,28 @@ export function createRepository(store: StoreClients) {
      */
     async decidedTraces(traceIds: string[]): Promise<Map<string, { reason: string; weight: number }>> {
       const out = new Map<string, { reason: string; weight: number }>();
-      if (traceIds.length === 0) return out;
-      const rows = await this.select<{ trace_id: string; reason: string; weight: number }>(
-        `SELECT trace_id, argMax(sample_reason, ingested_at) AS reason, argMax(sample_weight, ingested_at) AS weight
-         FROM recent_spans WHERE trace_id IN {ids:Array(String)} GROUP BY trace_id`,
-        { ids: traceIds },
-      );
-      for (const r of rows) out.set(r.trace_id, { reason: r.reason, weight: Number(r.weight) });
+      for (const ids of chunks(traceIds)) {
+        const rows = await this.select<{ trace_id: string; reason: string; weight: number }>(
+          `SELECT trace_id, argMax(sample_reason, ingested_at) AS reason, argMax(sample_weight, ingested_at) AS weight
+           FROM recent_spans WHERE trace_id IN (SELECT arrayJoin({ids:Array(String)})) GROUP BY trace_id`,
+          { ids },
+        );
+        for (const r of rows) out.set(r.trace_id, { reason: r.reason, weight: Number(r.weight) });
+      }
       return out;
     },
     /** Decisions by id, newer than `sinceMs`, as they stand now (a promotion replaces a row). */
-    async decisionsById(
-      decisionIds: string[],
-      sinceMs: number,
-    ): Promise<Array<{ decision_id: string; trace_id: string; label: string; sampled: boolean }>> {
-      if (decisionIds.length === 0) return [];
-      return this.select(
-        `SELECT decision_id, trace_id, label, sampled FROM decisions FINAL
-         WHERE decision_id IN {ids:Array(String)} AND ts >= fromUnixTimestamp64Milli({since:Int64})`,
-        { ids: decisionIds, since: Math.floor(sinceMs) },
-      );
+    async decisionsById(decisionIds: string[], sinceMs: number): Promise<DecisionState[]> {
+      const out: DecisionState[] = [];
+      for (const ids of chunks(decisionIds)) {
+        const rows = await this.select<DecisionState>(
+          `SELECT decision_id, trace_id, label, sampled FROM decisions FINAL
+           WHERE decision_id IN (SELECT arrayJoin({ids:Array(String)})) AND ts >= fromUnixTimestamp64Milli({since:Int64})`,
+          { ids, since: Math.floor(sinceMs) },
+        );
+        for (const r of rows) out.push(r);
+      }
+      return out;
     },
     /**
      * Keeps traces that were decided "not kept" after all (a late thumbs-down
@@ -108,16 +132,39 @@ export function createRepository(store: StoreClients) {
         // filtered in a subquery: in the outer WHERE, ClickHouse would read the REPLACE aliases
         query: `INSERT INTO recent_spans
           SELECT * REPLACE ({reason:String} AS sample_reason, toFloat32(1) AS sample_weight, now64(3) AS ingested_at)
-          FROM (SELECT * FROM recent_spans FINAL WHERE trace_id IN {ids:Array(String)} AND sample_reason = '')`,
+          FROM (SELECT * FROM recent_spans FINAL WHERE trace_id IN (SELECT arrayJoin({ids:Array(String)})) AND sample_reason = '')`,
         query_params: params,
       });
       await writer.command({
         query: `INSERT INTO decisions
           SELECT * REPLACE (true AS sampled, {reason:String} AS sample_reason, toFloat32(1) AS sample_weight, now64(3) AS ingested_at)
           FROM (SELECT * FROM decisions FINAL
-                WHERE trace_id IN {ids:Array(String)} AND ts >= fromUnixTimestamp64Milli({since:Int64}) AND NOT sampled)`,
+                WHERE trace_id IN (SELECT arrayJoin({ids:Array(String)})) AND ts >= fromUnixTimestamp64Milli({since:Int64}) AND NOT sampled)`,
         query_params: params,
       });
+    },
+    /** Records the highest offset per partition whose traces are written (sampler_progress). */
+    async recordProgress(group: string, topic: string, writtenThrough: Map<number, number>) {
+      if (writtenThrough.size === 0) return;
+      await writer.insert({
+        table: 'sampler_progress',
+        values: [...writtenThrough].map(([partition, offset]) => ({
+          consumer_group: group,
+          topic,
+          partition,
+          written_through: offset,
+        })),
+        format: 'JSONEachRow',
+      });
+    },
+    /** partition → highest offset whose traces some member of the group has written */
+    async progressOf(group: string, topic: string): Promise<Map<number, number>> {
+      const rows = await this.select<{ partition: number; through: string }>(
+        `SELECT partition, max(written_through) AS through FROM sampler_progress
+         WHERE consumer_group = {group:String} AND topic = {topic:String} GROUP BY partition`,
+        { group, topic },
+      );
+      return new Map(rows.map((r) => [Number(r.partition), Number(r.through)]));
     },
     /** recent_spans keeps every span this long (the late-verdict horizon, sampling.recent_horizon). */
     async setRecentHorizon(ms: number) {
