@@ -52,17 +52,53 @@ export interface BufferOptions {
 export type AddResult = { kind: 'buffered'; isNew: boolean; pending: Pending } | { kind: 'follows'; pending: Pending };
 
 /**
+ * Arrival-ordered queue with lazy deletion: an entry whose trace has moved on
+ * is skipped when it reaches the head. Iterating a Map from its oldest end
+ * would instead walk over every deleted slot not yet compacted, which made
+ * each overflow and eviction cost grow with the buffer (bench/, 1M traces).
+ */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): T | undefined {
+    const item = this.items[this.head];
+    if (item === undefined) return undefined;
+    this.head++;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/**
  * The in-flight traces of the sampler's partitions (DESIGN.md §5): buffered
  * until their root span ends plus decision_wait, bounded in count, and
  * remembered for a while after their decision so that late spans follow it
  * instead of starting a second decision of the same trace.
  */
 export class TraceBuffer {
-  private readonly pending = new Map<string, Pending>(); // insertion order = first seen
-  private readonly rootQueue: Pending[] = []; // due order: rootSeen + wait is monotonic
-  private rootHead = 0;
-  /** traces taken out for a decision (being decided or decided), by trace id, oldest first */
+  private readonly pending = new Map<string, Pending>();
+  private readonly firstSeen = new Queue<Pending>(); // arrival order: orphans and overflow leave from here
+  private readonly rootQueue = new Queue<Pending>(); // due order: rootSeen + wait is monotonic
+  /** traces taken out for a decision (being decided or decided), by trace id */
   private readonly decided = new Map<string, Pending>();
+  private readonly settledOrder = new Queue<Pending>(); // oldest decision first, for forgetting
 
   constructor(private readonly opts: BufferOptions) {}
 
@@ -93,6 +129,7 @@ export class TraceBuffer {
     if (p === undefined) {
       p = newPending(partition, chunk, hold, nowMs, this.opts, suspect);
       this.pending.set(chunk.traceId, p);
+      this.firstSeen.push(p);
     } else appendChunk(p, chunk, hold);
     if (chunk.hasRoot && !p.rootSeen) {
       p.rootSeen = true;
@@ -105,19 +142,17 @@ export class TraceBuffer {
   /** Takes out every trace that is due: root seen + decision_wait, or first seen + orphan wait. */
   takeDue(nowMs: number): Pending[] {
     const out: Pending[] = [];
-    while (this.rootHead < this.rootQueue.length) {
-      const p = this.rootQueue[this.rootHead] as Pending;
-      if (p.dueMs > nowMs) break;
-      this.rootHead++;
-      if (this.pending.get(p.traceId) === p) out.push(this.take(p));
+    for (let p = this.rootQueue.peek(); p && p.dueMs <= nowMs; p = this.rootQueue.peek()) {
+      this.rootQueue.shift();
+      if (this.isPending(p)) out.push(this.take(p));
     }
-    if (this.rootHead > 4096 && this.rootHead * 2 > this.rootQueue.length) {
-      this.rootQueue.splice(0, this.rootHead);
-      this.rootHead = 0;
-    }
-    for (const p of this.pending.values()) {
-      if (p.firstSeenMs + this.opts.orphanWaitMs > nowMs) break;
-      out.push(this.take(p));
+    for (
+      let p = this.firstSeen.peek();
+      p && p.firstSeenMs + this.opts.orphanWaitMs <= nowMs;
+      p = this.firstSeen.peek()
+    ) {
+      this.firstSeen.shift();
+      if (this.isPending(p)) out.push(this.take(p));
     }
     return out;
   }
@@ -125,8 +160,10 @@ export class TraceBuffer {
   /** Takes out the oldest traces beyond max_buffered_traces, to be decided early. */
   takeOverflow(): Pending[] {
     const out: Pending[] = [];
-    for (const p of this.pending.values()) {
-      if (this.pending.size <= this.opts.maxTraces) break;
+    while (this.pending.size > this.opts.maxTraces) {
+      const p = this.firstSeen.shift();
+      if (!p) break;
+      if (!this.isPending(p)) continue;
       p.early = true;
       out.push(this.take(p));
     }
@@ -140,6 +177,8 @@ export class TraceBuffer {
       p.early = true;
       this.take(p);
     }
+    this.firstSeen.clear();
+    this.rootQueue.clear();
     return out;
   }
 
@@ -150,12 +189,12 @@ export class TraceBuffer {
     p.spans = [];
     p.decisions = [];
     p.holds = [];
-    this.decided.delete(p.traceId);
     this.decided.set(p.traceId, p);
-    for (const oldest of this.decided.values()) {
-      if (this.decided.size <= this.opts.maxRemembered) break;
-      if (!oldest.decision) break; // still being decided: must stay reachable
-      this.decided.delete(oldest.traceId);
+    this.settledOrder.push(p);
+    while (this.decided.size > this.opts.maxRemembered) {
+      const oldest = this.settledOrder.shift();
+      if (!oldest) break; // the rest is still being decided: it must stay reachable
+      if (this.decided.get(oldest.traceId) === oldest) this.decided.delete(oldest.traceId);
     }
   }
 
@@ -172,9 +211,13 @@ export class TraceBuffer {
    */
   reassign(assigned: Set<number>): void {
     this.pending.clear();
-    this.rootQueue.length = 0;
-    this.rootHead = 0;
+    this.firstSeen.clear();
+    this.rootQueue.clear();
     for (const [id, p] of this.decided) if (p.decision && !assigned.has(p.partition)) this.decided.delete(id);
+  }
+
+  private isPending(p: Pending): boolean {
+    return this.pending.get(p.traceId) === p;
   }
 
   private take(p: Pending): Pending {
