@@ -4,6 +4,14 @@ import { completeDecisionRow, completeSpanRow } from '@livegrade/store';
 import type { HoldToken, OffsetHolds } from './offset-holds.ts';
 import type { Pending, TraceBuffer } from './trace-buffer.ts';
 
+/**
+ * Traces per write: large enough that the engine's per-insert cost is
+ * amortised, small enough that the text of one round (about 3 KB a trace)
+ * stays a few tens of MB whatever the traffic (bench/: unbounded rounds grew
+ * to 120k traces and peak RSS with them).
+ */
+const MAX_ROUND = 10_000;
+
 type WriterStore = Pick<Repository, 'insertEncoded' | 'decidedTraces' | 'promoteTraces'>;
 
 export interface WriterStats {
@@ -28,6 +36,7 @@ export interface WriterStats {
  */
 export class DecisionWriter {
   private queue: Pending[] = [];
+  private inFlight = 0;
   private running: Promise<void> | undefined;
   readonly stats: WriterStats = {
     traces: 0,
@@ -49,14 +58,14 @@ export class DecisionWriter {
       horizonMs: number;
       /** retries `write` until it succeeds or the sampler stops */
       untilWritten: (what: string, write: () => Promise<void>) => Promise<void>;
-      /** called after each write, with the partitions it touched */
-      afterWrite: (partitions: Set<number>) => Promise<void>;
+      /** called after each write, with the highest offset it wrote from, per partition */
+      afterWrite: (writtenThrough: Map<number, number>) => Promise<void>;
     },
   ) {}
 
-  /** traces handed over and not yet written */
+  /** traces handed over and not yet written, the round being written included */
   get backlog(): number {
-    return this.queue.length;
+    return this.queue.length + this.inFlight;
   }
 
   enqueue(traces: Pending[]): void {
@@ -74,9 +83,14 @@ export class DecisionWriter {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const round = this.queue;
-      this.queue = [];
-      await this.writeRound(round);
+      const round = this.queue.length <= MAX_ROUND ? this.queue : this.queue.slice(0, MAX_ROUND);
+      this.queue = round === this.queue ? [] : this.queue.slice(MAX_ROUND);
+      this.inFlight = round.length;
+      try {
+        await this.writeRound(round);
+      } finally {
+        this.inFlight = 0;
+      }
     }
   }
 
@@ -91,7 +105,6 @@ export class DecisionWriter {
     }
     const spanLines: string[] = [];
     const decisionLines: string[] = [];
-    const touched = new Set<number>();
     const held: HoldToken[][] = [];
     const promote = new Map<string, Set<string>>(); // reason → trace ids
     for (const p of round) {
@@ -103,9 +116,8 @@ export class DecisionWriter {
         if (keep) {
           decision = keep;
           buffer.redecide(p.traceId, keep);
-          let ids = promote.get(keep.reason);
-          if (!ids) promote.set(keep.reason, (ids = new Set()));
-          ids.add(p.traceId);
+          const ids = promote.get(keep.reason) ?? new Set<string>();
+          promote.set(keep.reason, ids.add(p.traceId));
         }
       } else if (!decision) {
         const prior = adopted.get(p.traceId);
@@ -127,7 +139,6 @@ export class DecisionWriter {
       for (const d of p.decisions) decisionLines.push(completeDecisionRow(d, sample));
       this.stats.spans += p.spans.length;
       this.stats.decisions += p.decisions.length;
-      touched.add(p.partition);
       held.push(p.holds);
       // settle before the write: chunks arriving meanwhile follow this decision in a later round
       if (!p.decision) buffer.settle(p, decision as SampleDecision);
@@ -143,7 +154,13 @@ export class DecisionWriter {
       );
       this.stats.keptAfterDecision += ids.size;
     }
-    for (const list of held) for (const h of list) holds.release(h);
-    await this.deps.afterWrite(touched);
+    const writtenThrough = new Map<number, number>();
+    for (const list of held) {
+      for (const h of list) {
+        holds.release(h);
+        if (h.offset > (writtenThrough.get(h.partition) ?? -1)) writtenThrough.set(h.partition, h.offset);
+      }
+    }
+    await this.deps.afterWrite(writtenThrough);
   }
 }
