@@ -58,7 +58,15 @@ describe('store on the embedded ClickHouse engine', () => {
     );
     assert.deepEqual(
       tables.map((t) => t.name),
-      ['decisions', 'recent_spans', 'sampled_spans', 'sampled_spans_from_recent', 'schema_migrations', 'verdicts'],
+      [
+        'decisions',
+        'recent_spans',
+        'sampled_spans',
+        'sampled_spans_from_recent',
+        'sampler_progress',
+        'schema_migrations',
+        'verdicts',
+      ],
     );
   });
 
@@ -157,6 +165,24 @@ describe('store on the embedded ClickHouse engine', () => {
       `SELECT count() AS n FROM decisions FINAL WHERE decision_id = 'd-${notKept.spanId}'`,
     );
     assert.equal(Number(rows[0]?.n), 1, 'the promotion replaces the decision row');
+  });
+
+  it('remembers how far each partition was written, the furthest mark winning', async () => {
+    await store.recordProgress(
+      'g',
+      'livegrade.spans',
+      new Map([
+        [0, 120],
+        [1, 7],
+      ]),
+    );
+    await store.recordProgress('g', 'livegrade.spans', new Map([[0, 90]])); // a replay after a crash writes lower
+    await store.recordProgress('other', 'livegrade.spans', new Map([[0, 999]]));
+    assert.deepEqual([...(await store.progressOf('g', 'livegrade.spans'))].sort(), [
+      [0, 120],
+      [1, 7],
+    ]);
+    assert.equal((await store.progressOf('nobody', 'livegrade.spans')).size, 0);
   });
 
   it('applies the late-verdict horizon to recent_spans', async () => {

@@ -21,7 +21,14 @@ import { type Pending, TraceBuffer } from './trace-buffer.ts';
 
 export type SamplerStore = Pick<
   Repository,
-  'insertEncoded' | 'insertVerdicts' | 'decidedTraces' | 'decisionsById' | 'promoteTraces' | 'setRecentHorizon'
+  | 'insertEncoded'
+  | 'insertVerdicts'
+  | 'decidedTraces'
+  | 'decisionsById'
+  | 'promoteTraces'
+  | 'setRecentHorizon'
+  | 'recordProgress'
+  | 'progressOf'
 >;
 
 export interface SamplerDeps {
@@ -85,9 +92,10 @@ export function createSampler(deps: SamplerDeps): Sampler {
     maxRemembered: Math.max(10_000, 2 * sampling.max_buffered_traces),
   });
   const counts = { batches: 0, spansRead: 0, verdicts: 0, dlq: 0, peakBuffered: 0, handovers: 0 };
-  /** span partitions assigned and not yet read since: their first batch tells where a previous owner may have stopped */
+  /** span partitions assigned and not read since; below progress[p] a previous owner may have decided already */
   const fresh = new Set<number>();
   const suspectBelow = new Map<number, number>();
+  let progress: Promise<Map<number, number> | undefined> = Promise.resolve(new Map());
   const committed = new Map<string, number>();
   let commitChain: Promise<void> = Promise.resolve();
   let consumer: Consumer | undefined;
@@ -105,9 +113,17 @@ export function createSampler(deps: SamplerDeps): Sampler {
     holds: spanHolds,
     horizonMs: sampling.recent_horizon,
     untilWritten: (what, write) => untilWritten(what, write, background, logger, retry),
-    afterWrite: async (partitions) => {
+    afterWrite: async (writtenThrough) => {
+      // before the commit: a successor then knows which replayed traces may already be decided
+      await untilWritten(
+        'progress',
+        () => store.recordProgress(config.groupId, config.topics.spans, writtenThrough),
+        background,
+        logger,
+        retry,
+      );
       await deps.afterWrite?.();
-      await commit(config.topics.spans, spanHolds, partitions);
+      await commit(config.topics.spans, spanHolds, writtenThrough.keys());
     },
   });
   const promotion = new LatePromotion(store, verdictHolds, {
@@ -156,7 +172,12 @@ export function createSampler(deps: SamplerDeps): Sampler {
 
   async function onSpans(batch: Batch, control: BatchControl) {
     const { partition } = batch;
-    if (fresh.delete(partition)) suspectBelow.set(partition, Number(batch.highWatermark));
+    if (fresh.delete(partition)) {
+      const known = await progress;
+      // progress unknown (the store did not answer at assignment): every trace read is a suspect
+      const through = known ? (known.get(partition) ?? -1) : Number.MAX_SAFE_INTEGER - 1;
+      suspectBelow.set(partition, Math.min(through + 1, Number(batch.highWatermark)));
+    }
     const below = suspectBelow.get(partition) ?? 0;
     const rejected: Rejected[] = [];
     const followers: Pending[] = [];
@@ -215,6 +236,13 @@ export function createSampler(deps: SamplerDeps): Sampler {
     suspectBelow.clear();
     fresh.clear();
     for (const p of spans) fresh.add(p);
+    progress = store.progressOf(config.groupId, config.topics.spans).catch((err) => {
+      logger.warn(
+        { err: (err as Error).message },
+        'could not read sampler progress; every replayed trace is looked up',
+      );
+      return undefined;
+    });
     logger.info({ assigned }, 'partitions assigned');
   }
 
