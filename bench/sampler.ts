@@ -1,156 +1,169 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createKafkaBus } from '@livegrade/bus';
-import { parseEnv, topicsOf } from '@livegrade/core';
-import { decodeTraces, encodeTraces } from '@livegrade/otlp';
-import { createLogger } from '@livegrade/runtime';
-import { createSampler, samplerConfig } from '@livegrade/sampler';
-import { spanRowsOf } from '@livegrade/sampler/extract';
-import { openStore, type Store } from '@livegrade/store';
+import { DEFAULT_CONFIG, type SamplingConfig, topicsOf } from '@livegrade/core';
 import { Kafka, logLevel } from 'kafkajs';
-import { hexId, rng } from '../test/support/traffic.ts';
-import { benchTrace, type Dataset } from './dataset.ts';
-import { quantile } from './table.ts';
+import { traceMessages } from './dataset.ts';
+import type { ChildConfig, ChildResult } from './sampler-child.ts';
+
+export interface TrafficFigures {
+  traces: number;
+  spans: number;
+  bytes: number;
+  keepEverything: ChildResult;
+  policy: ChildResult;
+}
 
 export interface SamplerFigures {
-  rawConsumeDecode: number;
-  sampler: number;
-  rawInsert: number;
-  latency: { p50: number; p99: number; n: number };
+  /** bare kafkajs consume + decode of the raw topic: the ceiling for any writer */
+  raw: ChildResult;
+  rawTraces: number;
+  runs: TrafficFigures[];
+  latency: ChildResult;
+  sampling: SamplingConfig;
+  produceRate: number;
+}
+
+const CHILD = fileURLToPath(new URL('./sampler-child.ts', import.meta.url));
+
+/** Runs one configuration in its own node process and returns the result line it prints. */
+function runChild(config: ChildConfig): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const flags = config.liveHeapEveryMs ? ['--expose-gc'] : [];
+    const child = spawn(process.execPath, [...flags, '--import', 'tsx', CHILD], {
+      env: { ...process.env, BENCH_CHILD: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice('BENCH_RESULT '.length)) as ChildResult);
+      else
+        reject(new Error(`bench child ${config.mode} (${config.traces} traces) exited ${code}:\n${out.slice(-4000)}`));
+    });
+  });
 }
 
 /**
- * Sampler throughput (Kafka → ClickHouse engine) next to, on the same topic
- * and rows in the same run: a bare kafkajs consumer that only decodes, and a
- * bare insert of the rows the sampler writes. Then ingest-to-queryable latency.
+ * Sampler throughput and peak RSS at each traffic size (distinct traces per
+ * run), the v0 keep-everything writer next to the real policy on the same
+ * topic in the same run, each in its own process; a bare consume + decode
+ * as the ceiling; then ingest → queryable latency of `decisions` at the
+ * default decision_wait.
  */
-export async function benchSampler(brokers: string, data: Dataset, latencySamples = 100): Promise<SamplerFigures> {
-  const dir = mkdtempSync(join(tmpdir(), 'livegrade-bench-'));
-  const vars = {
-    LIVEGRADE_KAFKA_BROKERS: brokers,
-    LIVEGRADE_KAFKA_TOPIC_PREFIX: `lgbench.${Date.now().toString(36)}`,
-    LIVEGRADE_KAFKA_GROUP: `lgbench-sampler-${Date.now().toString(36)}`,
-    LIVEGRADE_DATA_DIR: dir,
-    LIVEGRADE_LOG_LEVEL: 'warn',
-  };
-  const env = parseEnv(vars);
-  const topics = topicsOf(env);
+export async function benchSampler(
+  brokers: string,
+  sizes: number[],
+  sampling: SamplingConfig,
+  opts: { cpuProfileDir?: string; liveHeapEveryMs?: number; log?: (line: string) => void } = {},
+): Promise<SamplerFigures> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const run = `lgbench.${Date.now().toString(36)}`;
+  const prefixOf = (label: string) => `${run}.${label}`;
   const bus = createKafkaBus({ brokers: brokers.split(',') });
-  const stores: Store[] = [];
+  const created: string[] = [];
   try {
-    await bus.ensureTopics([
-      { name: topics.spans, partitions: 3 },
-      { name: topics.verdicts, partitions: 3 },
-      { name: topics.dlq, partitions: 1 },
-    ]);
+    const labels = [...sizes.map((n) => `t${n}`), 'latency'];
+    const specs = labels.flatMap((label) => {
+      const t = topicsOf({ LIVEGRADE_KAFKA_TOPIC_PREFIX: prefixOf(label) });
+      return [
+        { name: t.spans, partitions: 3 },
+        { name: t.verdicts, partitions: 3 },
+        { name: t.dlq, partitions: 1 },
+      ];
+    });
+    await bus.ensureTopics(specs);
+    created.push(...specs.map((s) => s.name));
+
+    // each traffic size produced once, to its own topic: one trace per message, keyed by trace id
     const producer = bus.producer();
-    for (let i = 0; i < data.messages.length; i += 50)
-      await producer.send(topics.spans, data.messages.slice(i, i + 50));
+    const traffic: Array<{ traces: number; spans: number; bytes: number }> = [];
+    let produced = 0;
+    const p0 = performance.now();
+    for (const n of sizes) {
+      const topic = topicsOf({ LIVEGRADE_KAFKA_TOPIC_PREFIX: prefixOf(`t${n}`) }).spans;
+      let spans = 0;
+      let bytes = 0;
+      const inFlight = new Set<Promise<void>>();
+      for (const batch of traceMessages(n, { seed: n })) {
+        const sending = producer.send(topic, batch.messages).finally(() => inFlight.delete(sending));
+        inFlight.add(sending);
+        if (inFlight.size >= 4) await Promise.race(inFlight);
+        spans += batch.spans;
+        bytes += batch.bytes;
+      }
+      await Promise.all(inFlight);
+      produced += n;
+      traffic.push({ traces: n, spans, bytes });
+      log(
+        `produced ${n.toLocaleString('en-US')} traces (${spans.toLocaleString('en-US')} spans, ${(bytes / 1e6).toFixed(0)} MB) to ${topic}`,
+      );
+    }
+    const produceRate = produced / ((performance.now() - p0) / 1000);
+    await producer.close();
 
-    const rawConsumeDecode = await rawConsume(brokers, topics.spans, data.spans);
+    const base = { brokers, ...(opts.cpuProfileDir ? { cpuProfileDir: opts.cpuProfileDir } : {}) };
+    // the ceiling on a mid-sized topic: it depends on bytes per trace, not on how many
+    const rawOn = traffic.find((t) => t.traces >= 100_000) ?? (traffic.at(-1) as (typeof traffic)[number]);
+    const raw = await runChild({ ...base, mode: 'raw', prefix: prefixOf(`t${rawOn.traces}`), ...rawOn });
+    log(`raw consume+decode ${rawOn.traces.toLocaleString('en-US')} traces: ${Math.round(raw.elapsedMs)} ms`);
 
-    const store = await openStore(env);
-    stores.push(store);
-    const logger = createLogger('warn');
-    const sampler = createSampler({ bus, store, logger, config: samplerConfig(env) });
-    const t0 = performance.now();
-    await sampler.start();
-    while (sampler.stats().spans < data.spans) await sleep(5);
-    const samplerRate = data.spans / ((performance.now() - t0) / 1000);
+    const runs: TrafficFigures[] = [];
+    for (const t of traffic) {
+      const on = { ...base, prefix: prefixOf(`t${t.traces}`), traces: t.traces, spans: t.spans };
+      const keepEverything = await runChild({ ...on, mode: 'keep-everything' });
+      log(`keep-everything ${t.traces.toLocaleString('en-US')} traces: ${Math.round(keepEverything.elapsedMs)} ms`);
+      const policy = await runChild({
+        ...on,
+        mode: 'policy',
+        sampling,
+        ...(opts.liveHeapEveryMs ? { liveHeapEveryMs: opts.liveHeapEveryMs } : {}),
+      });
+      const live = policy.liveHeap
+        ? `; live heap ${Math.round(policy.liveHeap.bytes / 2 ** 20)} MiB with ${policy.liveHeap.buffered} buffered, ${policy.liveHeap.queued} queued, ${policy.liveHeap.inserting} rows being inserted`
+        : '';
+      log(
+        `real policy ${t.traces.toLocaleString('en-US')} traces: ${Math.round(policy.elapsedMs)} ms (read in ${Math.round(policy.readMs ?? 0)} ms)${live}`,
+      );
+      runs.push({ ...t, keepEverything, policy });
+    }
 
-    const rawInsert = await rawInsertRate(
-      parseEnv({ ...vars, LIVEGRADE_CLICKHOUSE_DATABASE: 'bench_raw_insert' }),
-      data,
-      stores,
-    );
-
-    const latency = await ingestLatency(producer, topics.spans, store, latencySamples);
-    await sampler.stop();
-    return { rawConsumeDecode, sampler: samplerRate, rawInsert, latency };
+    const latency = await runChild({
+      ...base,
+      mode: 'latency',
+      prefix: prefixOf('latency'),
+      traces: 100,
+      spans: 500,
+      samples: 100,
+      spreadMs: 10_000,
+      sampling: { decision_wait: DEFAULT_CONFIG.sampling.decision_wait },
+    });
+    log(`latency: ${latency.latency?.n} traces`);
+    return { raw, rawTraces: rawOn.traces, runs, latency, sampling, produceRate };
   } finally {
     await bus.close();
-    for (const s of stores) await s.close();
-    rmSync(dir, { recursive: true, force: true });
+    await deleteTopics(brokers, created);
   }
 }
 
-/** kafkajs consumer that decodes each message and does nothing else: the ceiling for the sampler. */
-async function rawConsume(brokers: string, topic: string, expected: number): Promise<number> {
-  const kafka = new Kafka({ clientId: 'bench-raw', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({
-    groupId: `bench-raw-${Date.now()}`,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxWaitTimeInMs: 200,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let spans = 0;
-  const t0 = performance.now();
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => {
-    resolveDone = r;
-  });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) if (m.value) spans += decodeTraces(m.value).length;
-      if (spans >= expected) resolveDone();
-    },
-  });
-  await done;
-  const rate = spans / ((performance.now() - t0) / 1000);
-  await consumer.disconnect();
-  return rate;
-}
-
-/** The same rows the sampler writes, inserted directly, in sampler-sized batches. */
-async function rawInsertRate(env: ReturnType<typeof parseEnv>, data: Dataset, stores: Store[]): Promise<number> {
-  const store = await openStore(env);
-  stores.push(store);
-  const batches = [];
-  for (let i = 0; i < data.messages.length; i += 40) {
-    const messages = data.messages
-      .slice(i, i + 40)
-      .map((m, j) => ({ ...m, headers: {}, offset: String(i + j), timestamp: 0 }));
-    batches.push(spanRowsOf(messages));
+/** A million traces are ~1 GB on the broker: the run's topics go when it ends. */
+async function deleteTopics(brokers: string, topics: string[]) {
+  if (topics.length === 0) return;
+  const admin = new Kafka({
+    clientId: 'bench-cleanup',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.deleteTopics({ topics, timeout: 30_000 });
+  } catch (err) {
+    console.warn(`could not delete the bench topics (${(err as Error).message}): ${topics.join(', ')}`);
+  } finally {
+    await admin.disconnect();
   }
-  const t0 = performance.now();
-  for (const rows of batches) {
-    await store.insertSpans(rows.spans);
-    await store.insertDecisions(rows.decisions);
-  }
-  return data.spans / ((performance.now() - t0) / 1000);
-}
-
-/** From the producer's send to the decision row answering a SELECT, one trace at a time. */
-async function ingestLatency(
-  producer: { send(topic: string, m: Array<{ key: string; value: Buffer }>): Promise<void> },
-  topic: string,
-  store: Store,
-  samples: number,
-) {
-  const rand = rng(99);
-  const latencies: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const spans = benchTrace(rand, Date.now());
-    const decisionId = hexId(8, rand);
-    spans[1]!.attributes['livegrade.decision.id'] = decisionId;
-    const t0 = performance.now();
-    await producer.send(topic, [{ key: spans[0]!.traceId, value: Buffer.from(encodeTraces(spans)) }]);
-    for (;;) {
-      const [row] = await store.select<{ n: string }>(
-        `SELECT count() AS n FROM decisions WHERE decision_id = {id:String}`,
-        { id: decisionId },
-      );
-      if (Number(row?.n) > 0) break;
-      await sleep(1);
-    }
-    latencies.push(performance.now() - t0);
-  }
-  latencies.sort((a, b) => a - b);
-  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), n: latencies.length };
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -20,6 +20,7 @@ export const fmt = {
   rate: (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`,
   ms: (n: number) => `${n.toFixed(1)} ms`,
   us: (n: number) => `${n.toFixed(2)} µs`,
+  mb: (bytes: number) => `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MiB`,
   ratio: (a: number, b: number) => `${(a / b).toFixed(2)}×`,
 };
 
