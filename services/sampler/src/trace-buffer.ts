@@ -49,7 +49,7 @@ export interface BufferOptions {
   maxRemembered: number;
 }
 
-export type AddResult = { kind: 'buffered'; isNew: boolean; pending: Pending } | { kind: 'follows'; pending: Pending };
+export type AddResult = { kind: 'buffered'; pending: Pending } | { kind: 'follows'; pending: Pending };
 
 /**
  * Arrival-ordered queue with lazy deletion: an entry whose trace has moved on
@@ -122,10 +122,9 @@ export class TraceBuffer {
         return { kind: 'follows', pending: follower };
       }
       appendChunk(taken, chunk, hold);
-      return { kind: 'buffered', isNew: false, pending: taken };
+      return { kind: 'buffered', pending: taken };
     }
     let p = this.pending.get(chunk.traceId);
-    const isNew = p === undefined;
     if (p === undefined) {
       p = newPending(partition, chunk, hold, nowMs, this.opts, suspect);
       this.pending.set(chunk.traceId, p);
@@ -136,7 +135,7 @@ export class TraceBuffer {
       p.dueMs = Math.min(p.dueMs, nowMs + this.opts.decisionWaitMs);
       this.rootQueue.push(p);
     }
-    return { kind: 'buffered', isNew, pending: p };
+    return { kind: 'buffered', pending: p };
   }
 
   /** Takes out every trace that is due: root seen + decision_wait, or first seen + orphan wait. */
