@@ -1,4 +1,4 @@
-import { emptyFacts, mergeFacts, type SampleDecision, type TraceFacts } from '@livegrade/core';
+import { mergeFacts, type SampleDecision, type TraceFacts } from '@livegrade/core';
 import type { HoldToken } from './offset-holds.ts';
 
 /** One trace's spans from one Kafka message: facts for the policy, rows already encoded. */
@@ -234,12 +234,11 @@ function newPending(
   opts: BufferOptions,
   suspect: boolean,
 ): Pending {
-  const facts = emptyFacts();
-  mergeFacts(facts, chunk.facts);
   return {
     traceId: chunk.traceId,
     partition,
-    facts,
+    // a chunk's facts are built for it alone (one per trace per message): the trace takes them over
+    facts: chunk.facts,
     spans: chunk.spans,
     decisions: chunk.decisions,
     holds: [hold],
