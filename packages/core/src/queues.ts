@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/**
+ * Every job queue livegrade runs, its name and the schema of each job's
+ * payload, in one place (the contract between producers and workers). The jobs
+ * adapter (@livegrade/jobs) validates payloads against these on add and again
+ * on process, so a job written by an older or foreign producer fails with a
+ * message naming the bad field instead of running on garbage.
+ */
+
+/** One scoring window: the slice metrics of [end - length, end). */
+export const ScoreWindowJob = z.strictObject({
+  window_ms: z.number().int().positive(),
+  end_ms: z.number().int().nonnegative(),
+});
+export type ScoreWindowJob = z.infer<typeof ScoreWindowJob>;
+
+/** The repeatable tick that enqueues the windows due; it carries nothing. */
+export const ScoreTickJob = z.strictObject({});
+export type ScoreTickJob = z.infer<typeof ScoreTickJob>;
+
+export const QUEUES = {
+  scoring: {
+    name: 'scoring',
+    jobs: {
+      tick: ScoreTickJob,
+      window: ScoreWindowJob,
+    },
+  },
+} as const;
+
+export type QueueContract = (typeof QUEUES)[keyof typeof QUEUES];
+/** The payload type of job `J` on queue `Q`. */
+export type JobPayload<Q extends QueueContract, J extends keyof Q['jobs']> = Q['jobs'][J] extends z.ZodType
+  ? z.infer<Q['jobs'][J]>
+  : never;
