@@ -31,6 +31,16 @@ const DEFAULTS: LivegradeConfig = {
     },
     recent_horizon: 72 * 3_600_000,
   },
+  scoring: {
+    interval: 60_000,
+    windows: [15 * 60_000, 3_600_000],
+    lag: 30_000,
+    catch_up: 5,
+    slices: [['decision_type'], ['decision_type', 'language'], ['model_version']],
+    min_samples: 100,
+    fdr: 0.05,
+    min_effect: { rate: 0.05, ks: 0.1, js: 0.1 },
+  },
 };
 
 describe('config defaults', () => {
@@ -76,8 +86,28 @@ describe('a full config file', () => {
         },
         recent_horizon: '7d',
       },
+      scoring: {
+        interval: '30s',
+        windows: ['5m', '1h', '1d'],
+        lag: '0s',
+        catch_up: 0,
+        slices: [['language', 'decision_type'], ['segment']],
+        min_samples: 30,
+        fdr: 0.1,
+        min_effect: { rate: 0.02, ks: 0.2, js: 0 },
+      },
     });
     assert.deepEqual(c, {
+      scoring: {
+        interval: 30_000,
+        windows: [300_000, 3_600_000, 86_400_000],
+        lag: 0,
+        catch_up: 0,
+        slices: [['language', 'decision_type'], ['segment']],
+        min_samples: 30,
+        fdr: 0.1,
+        min_effect: { rate: 0.02, ks: 0.2, js: 0 },
+      },
       sampling: {
         slice_by: ['language', 'segment', 'tenant.region', 'plan-tier'],
         per_slice_target_per_hour: 12.5,
@@ -220,6 +250,33 @@ describe('config errors name the key and the value', () => {
       /sampling\.keep_always\.error: .*boolean.* \(got "yes"\)/,
     ],
     [
+      'a scoring window without a unit',
+      { scoring: { windows: ['15m', 60] } },
+      /scoring\.windows\[1\]: use a duration with a unit, e\.g\. 5s \(got 60\)/,
+    ],
+    [
+      'a repeated scoring window',
+      { scoring: { windows: ['1h', '60m'] } },
+      /scoring\.windows\[1\]: duplicate window length \(got "60m"\)/,
+    ],
+    ['no scoring window', { scoring: { windows: [] } }, /scoring\.windows: list at least one window \(got \[\]\)/],
+    [
+      'an empty grouping set',
+      { scoring: { slices: [['decision_type'], []] } },
+      /scoring\.slices\[1\]: a grouping set needs at least one dimension .*\(got \[\]\)/,
+    ],
+    [
+      'a dimension repeated in a grouping set',
+      { scoring: { slices: [['language', 'language']] } },
+      /scoring\.slices\[0\]\[1\]: duplicate dimension "language"/,
+    ],
+    ['an fdr of 1', { scoring: { fdr: 1 } }, /scoring\.fdr: must be greater than 0 and less than 1 \(got 1\)/],
+    [
+      'a misspelt min_effect key',
+      { scoring: { min_effect: { rates: 0.1 } } },
+      /scoring\.min_effect\.rates: unknown key \(did you mean "rate"\?\)/,
+    ],
+    [
       'a section that is not a mapping',
       { sampling: 'on' },
       /livegrade\.config\.yaml: sampling: expected a mapping .* \(got "on"\)/,
@@ -254,7 +311,7 @@ describe('config errors name the key and the value', () => {
     const lines = message.split('\n');
     assert.equal(lines[0], 'invalid configuration in /etc/livegrade/prod.yaml (5 problems):');
     assert.deepEqual(lines.slice(1).sort(), [
-      '  /etc/livegrade/prod.yaml: alerts: unknown key (expected one of: sampling) (got {})',
+      '  /etc/livegrade/prod.yaml: alerts: unknown key (expected one of: sampling, scoring) (got {})',
       '  /etc/livegrade/prod.yaml: sampling.decision_wait: expected a duration such as 250ms, 5s, 2m, 72h or 7d (got "soon")',
       '  /etc/livegrade/prod.yaml: sampling.keep_always.score_below: must be between 0 and 1, or null to turn it off (got 1.5)',
       '  /etc/livegrade/prod.yaml: sampling.min_probability: must be greater than 0 and at most 1 (got 0)',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './env.ts';
 import type { SamplingConfig } from './sampling/types.ts';
+import type { ScoringConfig } from './scoring/types.ts';
 
 /**
  * livegrade.config.yaml: the settings that are policy rather than wiring
@@ -130,9 +131,93 @@ export const SamplingSchema = section({
     ),
 });
 
+const dimensionName = z
+  .string()
+  .regex(DIMENSION, 'expected a dimension name: a letter or _ then letters, digits, _, . or -');
+
+const MinEffectSchema = section({
+  rate: z
+    .number()
+    .min(0, 'must be between 0 and 1')
+    .max(1, 'must be between 0 and 1')
+    .default(0.05)
+    .describe('smallest increase of a rate over its baseline that counts (absolute: 0.05 is 5 percentage points)'),
+  ks: z
+    .number()
+    .min(0, 'must be between 0 and 1')
+    .max(1, 'must be between 0 and 1')
+    .default(0.1)
+    .describe('smallest two-sample KS distance of the score distribution from its baseline that counts'),
+  js: z
+    .number()
+    .min(0, 'must be between 0 and 1')
+    .max(1, 'must be between 0 and 1')
+    .default(0.1)
+    .describe('smallest Jensen-Shannon distance (base 2) of the label mix from its baseline that counts'),
+});
+
+export const ScoringSchema = section({
+  interval: durationSchema({ min: '1s', max: '1d' })
+    .prefault('1m')
+    .describe('how often windows are scored; window ends are multiples of it'),
+  windows: z
+    .array(durationSchema({ min: '1s', max: '30d' }))
+    .min(1, 'list at least one window')
+    .superRefine((ws, ctx) => {
+      ws.forEach((w, i) => {
+        if (ws.indexOf(w) !== i) ctx.addIssue({ code: 'custom', message: 'duplicate window length', path: [i] });
+      });
+    })
+    .prefault(['15m', '1h'])
+    .describe('lengths of the windows scored at every interval, each ending at the tick'),
+  lag: durationSchema({ max: '1h' })
+    .prefault('30s')
+    .describe(
+      "how long after a window ends it is scored: decisions are written once the sampler's decision_wait has passed",
+    ),
+  catch_up: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(1440, 'must be at most 1440')
+    .default(5)
+    .describe('ticks missed while no scorer ran (or a window failed) that are scored again; 0 scores only the latest'),
+  slices: z
+    .array(
+      z
+        .array(dimensionName)
+        .min(1, 'a grouping set needs at least one dimension (the whole traffic "*" is always scored)')
+        .superRefine((dims, ctx) => {
+          dims.forEach((d, i) => {
+            if (dims.indexOf(d) !== i)
+              ctx.addIssue({ code: 'custom', message: `duplicate dimension "${d}"`, path: [i] });
+          });
+        }),
+    )
+    .max(32, 'at most 32 grouping sets')
+    .default([['decision_type'], ['decision_type', 'language'], ['model_version']])
+    .describe(
+      'grouping sets scored in one pass, besides the whole traffic "*": decision_type, model, model_version, service or any livegrade.slice.<dimension>',
+    ),
+  min_samples: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .default(100)
+    .describe('a (slice, metric) is tested only when the window and the baseline both have this many samples'),
+  fdr: z
+    .number()
+    .gt(0, 'must be greater than 0 and less than 1')
+    .lt(1, 'must be greater than 0 and less than 1')
+    .default(0.05)
+    .describe('false discovery rate kept across every (slice, metric) tested in one window (Benjamini-Hochberg)'),
+  min_effect: MinEffectSchema.describe('smallest changes that count as degradation, however significant'),
+});
+
 export const LivegradeConfigSchema = z.strictObject(
   {
     sampling: SamplingSchema.describe('tail-based sampling of traces (DESIGN.md §5)'),
+    scoring: ScoringSchema.describe('per-slice scoring windows against the active baseline (DESIGN.md §6)'),
   },
   {
     error: (iss) =>
@@ -143,6 +228,7 @@ export const LivegradeConfigSchema = z.strictObject(
 /** The validated file; durations are milliseconds. */
 export interface LivegradeConfig {
   sampling: SamplingConfig;
+  scoring: ScoringConfig;
 }
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

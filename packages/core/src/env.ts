@@ -33,6 +33,11 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
     .default('livegrade'),
   LIVEGRADE_REDIS_URL: optionalNonEmpty.pipe(z.url().optional()),
+  /** prefix of every Redis key livegrade's queues use, so several installations can share one Redis */
+  LIVEGRADE_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
+    .default('livegrade'),
   LIVEGRADE_DATA_DIR: z.string().min(1).default('.livegrade'),
   /** livegrade.config.yaml to read instead of the one in the working directory */
   LIVEGRADE_CONFIG: optionalNonEmpty,
