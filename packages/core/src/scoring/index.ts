@@ -1,0 +1,3 @@
+export * from './evaluate.ts';
+export * from './types.ts';
+export * from './windows.ts';
