@@ -3,11 +3,14 @@ import { openStoreClients, type ReadLimits, type StoreClients } from './client.t
 import { migrate } from './migrate.ts';
 import { createRepository, type Repository } from './repository.ts';
 
+export * from './baselines.ts';
 export * from './client.ts';
 export * from './migrate.ts';
 export * from './read-only-sql.ts';
 export * from './repository.ts';
 export * from './rows.ts';
+export * from './scoring.ts';
+export * from './slice-aggregates.ts';
 
 export interface Store extends Repository {
   clients: StoreClients;

@@ -3,6 +3,7 @@ import type { DecisionRow, VerdictRow } from '@livegrade/core';
 import type { StoreClients } from './client.ts';
 import { assertReadOnlySql } from './read-only-sql.ts';
 import { decisionInsertRow, SPAN_COLUMNS, type SpanRow } from './rows.ts';
+import { createScoringRepository } from './scoring.ts';
 
 export type ResultFormat = 'json' | 'csv' | 'tsv';
 
@@ -55,6 +56,7 @@ function chunks<T>(items: T[]): T[][] {
 export function createRepository(store: StoreClients) {
   const { writer, reader } = store;
   return {
+    ...createScoringRepository(writer),
     async insertDecisions(rows: DecisionRow[]) {
       if (rows.length === 0) return;
       await writer.insert({

@@ -1,0 +1,91 @@
+import type { BaselineInfo, ScoringConfig, SliceAggregate } from '@livegrade/core';
+import type { Repository } from './repository.ts';
+
+/** A request the user got wrong: the message says what and how to fix it. */
+export class BaselineError extends Error {
+  override name = 'BaselineError';
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(message);
+  }
+}
+
+export interface RegisterRequest {
+  name: string;
+  /** epoch ms, inclusive */
+  from: number;
+  /** epoch ms, exclusive */
+  to: number;
+  modelVersion?: string | undefined;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * Snapshots the per-slice aggregates of [from, to) as baseline `name`. The
+ * same grouping sets and the same query as live windows, so every live
+ * slice finds its counterpart. Refuses a used name (baselines are
+ * immutable) and an empty range (a baseline of nothing would make every
+ * comparison meaningless).
+ */
+export async function registerBaseline(
+  store: Repository,
+  config: Pick<ScoringConfig, 'slices'>,
+  req: RegisterRequest,
+  now = Date.now(),
+): Promise<BaselineInfo> {
+  if (!NAME.test(req.name)) {
+    throw new BaselineError(
+      `baseline name "${req.name}" is not valid: use 1 to 100 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
+  }
+  if (!Number.isFinite(req.from) || !Number.isFinite(req.to)) throw new BaselineError('--from and --to must be times');
+  if (req.from >= req.to) {
+    throw new BaselineError(
+      `--from (${iso(req.from)}) must be before --to (${iso(req.to)}): a baseline covers [from, to)`,
+    );
+  }
+  if (req.to > now) throw new BaselineError(`--to (${iso(req.to)}) is in the future: a baseline covers what happened`);
+  if (await store.baselineExists(req.name)) {
+    throw new BaselineError(`a baseline named "${req.name}" exists; baselines are immutable, pick another name`, 409);
+  }
+  const modelVersion = req.modelVersion ?? '';
+  const slices = await store.sliceAggregates(config.slices, { from: req.from, to: req.to, modelVersion });
+  const total = slices.find((s) => s.slice === '*');
+  if (!total || total.volume === 0) {
+    const which = modelVersion ? ` of model version "${modelVersion}"` : '';
+    throw new BaselineError(
+      `no decisions${which} between ${iso(req.from)} and ${iso(req.to)}: nothing to register as baseline "${req.name}"`,
+    );
+  }
+  const header = { name: req.name, created_at: now, from: req.from, to: req.to, model_version: modelVersion };
+  await store.insertBaseline(header, slices);
+  return { ...header, slices: slices.length, volume: total.volume, active: false };
+}
+
+export async function activateBaseline(store: Repository, name: string): Promise<void> {
+  if (!(await store.baselineExists(name))) throw new BaselineError(await unknownBaseline(store, name), 404);
+  await store.activateBaseline(name);
+}
+
+export async function showBaseline(
+  store: Repository,
+  name: string,
+): Promise<{ info: BaselineInfo; slices: SliceAggregate[] }> {
+  const info = (await store.listBaselines()).find((b) => b.name === name);
+  if (!info) throw new BaselineError(await unknownBaseline(store, name), 404);
+  return { info, slices: await store.baselineSlices(name) };
+}
+
+async function unknownBaseline(store: Repository, name: string): Promise<string> {
+  const names = (await store.listBaselines()).map((b) => b.name);
+  return names.length === 0
+    ? `no baseline named "${name}": none is registered yet (livegrade baseline register)`
+    : `no baseline named "${name}" (registered: ${names.join(', ')})`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
