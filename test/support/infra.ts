@@ -46,3 +46,20 @@ export function uniqueKafkaNames(label: string) {
   const id = `${label}-${process.pid}-${Date.now().toString(36)}`;
   return { LIVEGRADE_KAFKA_TOPIC_PREFIX: `lgtest.${id}`, LIVEGRADE_KAFKA_GROUP: `lgtest-${id}` };
 }
+
+/** Deletes every Redis key under a test's prefix (its queues), so runs leave nothing behind. */
+export async function redisPrefixCleanup(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}

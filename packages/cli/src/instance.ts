@@ -2,11 +2,13 @@ import { type Api, apiConfig, createApi } from '@livegrade/api';
 import { type Bus, createBus } from '@livegrade/bus';
 import { type Env, type LivegradeConfig, modesOf, topicsOf } from '@livegrade/core';
 import { createGateway, type Gateway, gatewayConfig } from '@livegrade/gateway';
+import { createJobs, type Jobs } from '@livegrade/jobs';
 import { createLogger, createMetricsRegistry, type Logger, loadConfig, type Registry } from '@livegrade/runtime';
 import { createSampler, registerSamplerMetrics, type Sampler, samplerConfig } from '@livegrade/sampler';
+import { createScorer, registerScorerMetrics, type Scorer, scorerConfig } from '@livegrade/scorer';
 import { openStore, type Store } from '@livegrade/store';
 
-export const SERVICES = ['gateway', 'sampler', 'api'] as const;
+export const SERVICES = ['gateway', 'sampler', 'scorer', 'api'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface Instance {
@@ -18,9 +20,12 @@ export interface Instance {
   metrics: Registry;
   logger: Logger;
   bus: Bus;
+  /** job queues: BullMQ on LIVEGRADE_REDIS_URL, else in-process */
+  jobs: Jobs;
   store: Store | undefined;
   gateway: Gateway | undefined;
   sampler: Sampler | undefined;
+  scorer: Scorer | undefined;
   api: Api | undefined;
   /** bound addresses, e.g. { gateway: 'http://127.0.0.1:4318' } */
   urls: Partial<Record<ServiceName, string>>;
@@ -47,6 +52,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
   const loaded = opts.config ? { config: opts.config, path: null } : await loadConfig({ env });
   const topics = topicsOf(env);
   const bus = createBus({ brokers: env.LIVEGRADE_KAFKA_BROKERS, clientId: env.LIVEGRADE_KAFKA_CLIENT_ID, logger });
+  const jobs = createJobs({ redisUrl: env.LIVEGRADE_REDIS_URL, prefix: env.LIVEGRADE_REDIS_PREFIX, logger });
   const stops: Array<() => Promise<void>> = [];
   const instance: Instance = {
     env,
@@ -55,9 +61,11 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
     metrics: createMetricsRegistry(),
     logger,
     bus,
+    jobs,
     store: undefined,
     gateway: undefined,
     sampler: undefined,
+    scorer: undefined,
     api: undefined,
     urls: {},
     async stop() {
@@ -68,6 +76,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
     },
   };
   stops.push(() => bus.close());
+  stops.push(() => jobs.close());
   try {
     const partitions = opts.partitions ?? env.LIVEGRADE_KAFKA_PARTITIONS;
     await bus.ensureTopics([
@@ -75,7 +84,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
       { name: topics.verdicts, partitions },
       { name: topics.dlq, partitions: 1 },
     ]);
-    if (services.has('sampler') || services.has('api')) {
+    if (services.has('sampler') || services.has('scorer') || services.has('api')) {
       const store = await openStore(env);
       instance.store = store;
       stops.push(() => store.close());
@@ -92,8 +101,21 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
       instance.sampler = sampler;
       stops.push(() => sampler.stop());
     }
+    if (services.has('scorer') && instance.store) {
+      const scorer = createScorer({ jobs, store: instance.store, logger, config: scorerConfig(loaded.config.scoring) });
+      registerScorerMetrics(instance.metrics, () => scorer.stats());
+      await scorer.start();
+      instance.scorer = scorer;
+      stops.push(() => scorer.stop());
+    }
     if (services.has('api') && instance.store) {
-      const api = createApi({ store: instance.store, logger, config: apiConfig(env), metrics: instance.metrics });
+      const api = createApi({
+        store: instance.store,
+        logger,
+        config: apiConfig(env),
+        metrics: instance.metrics,
+        scoring: loaded.config.scoring,
+      });
       instance.urls.api = await api.start();
       instance.api = api;
       stops.push(() => api.stop());

@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
 import { parseEnv } from '@livegrade/core';
+import { baseline } from './commands/baseline.ts';
 import { sql } from './commands/sql.ts';
 import { up } from './commands/up.ts';
 import { UsageError } from './usage.ts';
 
 const HELP = `livegrade — grade AI decisions on live traffic
 
-  livegrade up [--services gateway,sampler,api]   run livegrade (embedded unless LIVEGRADE_* URLs are set)
+  livegrade up [--services gateway,sampler,scorer,api]   run livegrade (embedded unless LIVEGRADE_* URLs are set)
   livegrade sql "<SELECT ...>" [--format table|json|csv|tsv]
+  livegrade baseline register --name <name> --from <time> --to <time> [--model-version <v>] [--activate]
+  livegrade baseline list | show <name> [--format table|json] | activate <name>
 
 Configuration comes from LIVEGRADE_* environment variables (see README.md).`;
 
@@ -19,6 +22,11 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         format: { type: 'string' },
         services: { type: 'string' },
+        name: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'model-version': { type: 'string' },
+        activate: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -31,6 +39,15 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'up':
         return await up(env, { services: values.services });
+      case 'baseline':
+        return await baseline(env, rest, {
+          name: values.name,
+          from: values.from,
+          to: values.to,
+          modelVersion: values['model-version'],
+          activate: values.activate,
+          format: values.format,
+        });
       case 'sql':
         return await sql(env, rest.join(' ') || undefined, { format: values.format });
       default:

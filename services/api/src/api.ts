@@ -1,7 +1,9 @@
+import { DEFAULT_CONFIG, type ScoringConfig } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { createHttpServer, type Logger, type Registry, registerMetricsRoute } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
 import { registerAuth } from './auth.ts';
+import { registerBaselines } from './baselines.ts';
 import type { ApiConfig } from './config.ts';
 import { registerSql } from './sql.ts';
 
@@ -12,12 +14,20 @@ export interface Api {
 }
 
 /** The read side: SQL over what livegrade keeps. It also serves the store to CLI commands while an instance runs. */
-export function createApi(deps: { store: Repository; logger: Logger; config: ApiConfig; metrics?: Registry }): Api {
+export function createApi(deps: {
+  store: Repository;
+  logger: Logger;
+  config: ApiConfig;
+  metrics?: Registry;
+  /** the grouping sets baselines are registered over (livegrade.config.yaml scoring.slices) */
+  scoring?: Pick<ScoringConfig, 'slices'>;
+}): Api {
   const { store, logger, config } = deps;
   const app = createHttpServer({ logger, service: 'api', bodyLimit: 1024 * 1024 });
   registerAuth(app, config.token);
   app.get('/healthz', async () => ({ ok: true, service: 'livegrade' }));
   registerSql(app, store);
+  registerBaselines(app, store, deps.scoring ?? DEFAULT_CONFIG.scoring);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   return {
     app,

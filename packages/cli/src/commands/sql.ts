@@ -1,6 +1,6 @@
 import type { Env } from '@livegrade/core';
-import { type JsonResult, openStore, type ResultFormat } from '@livegrade/store';
-import { findRunningApi } from '../remote.ts';
+import type { JsonResult, ResultFormat } from '@livegrade/store';
+import { throughApiOrStore } from '../store-access.ts';
 import { renderTable } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
@@ -29,19 +29,8 @@ export async function sql(
 }
 
 async function runQuery(env: Env, query: string, format: ResultFormat): Promise<string> {
-  const api = await findRunningApi(env);
-  if (api) return api.sql(query, format);
-  const store = await openStore(env).catch((err: Error) => {
-    if (/Cannot lock file/i.test(err.message)) {
-      throw new Error(
-        `the store in ${env.LIVEGRADE_DATA_DIR} is held by another livegrade process whose API does not answer at ${env.LIVEGRADE_HOST}:${env.LIVEGRADE_API_PORT}; query through that instance (set LIVEGRADE_API_URL) or stop it`,
-      );
-    }
-    throw err;
+  return throughApiOrStore(env, {
+    api: (api) => api.sql(query, format),
+    store: (store) => store.readOnlyQuery(query, format),
   });
-  try {
-    return await store.readOnlyQuery(query, format);
-  } finally {
-    await store.close();
-  }
 }

@@ -1,0 +1,56 @@
+import { describeIssues, type ScoringConfig } from '@livegrade/core';
+import type { FastifyInstance } from '@livegrade/runtime';
+import { activateBaseline, BaselineError, type Repository, registerBaseline, showBaseline } from '@livegrade/store';
+import { z } from 'zod';
+
+const time = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).transform((t) => {
+  return typeof t === 'number' ? t : Date.parse(t);
+});
+
+const RegisterBody = z.strictObject({
+  name: z.string().min(1, 'name is empty'),
+  from: time,
+  to: time,
+  model_version: z.string().optional(),
+  activate: z.boolean().default(false),
+});
+
+/**
+ * Baselines over HTTP, for the CLI while an instance holds the embedded
+ * store and for anyone scripting releases: list, show, register, activate.
+ * Request mistakes come back as 400/404/409 with a message saying what to fix.
+ */
+export function registerBaselines(app: FastifyInstance, store: Repository, scoring: Pick<ScoringConfig, 'slices'>) {
+  app.get('/v1/baselines', async () => ({ baselines: await store.listBaselines() }));
+
+  app.get<{ Params: { name: string } }>('/v1/baselines/:name', async (request, reply) =>
+    answer(reply, () => showBaseline(store, request.params.name)),
+  );
+
+  app.post('/v1/baselines', async (request, reply) => {
+    const parsed = RegisterBody.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
+    const { name, from, to, model_version, activate } = parsed.data;
+    return answer(reply, async () => {
+      const info = await registerBaseline(store, scoring, { name, from, to, modelVersion: model_version });
+      if (activate) await activateBaseline(store, name);
+      return { baseline: { ...info, active: activate } };
+    });
+  });
+
+  app.post<{ Params: { name: string } }>('/v1/baselines/:name/activate', async (request, reply) =>
+    answer(reply, async () => {
+      await activateBaseline(store, request.params.name);
+      return { active: request.params.name };
+    }),
+  );
+}
+
+async function answer<T>(reply: { code(n: number): { send(b: unknown): unknown } }, run: () => Promise<T>) {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof BaselineError) return reply.code(err.status).send({ error: err.message });
+    throw err;
+  }
+}

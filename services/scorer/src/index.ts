@@ -1,0 +1,4 @@
+export * from './config.ts';
+export * from './metrics.ts';
+export * from './score-window.ts';
+export * from './scorer.ts';

@@ -1,0 +1,100 @@
+import { QUEUES, type ScoreWindowJob, windowJobId, windowsDue } from '@livegrade/core';
+import type { Jobs, Worker } from '@livegrade/jobs';
+import type { Logger } from '@livegrade/runtime';
+import type { Repository } from '@livegrade/store';
+import type { ScorerConfig } from './config.ts';
+import { baselineCache, scoreWindow, type WindowScore } from './score-window.ts';
+
+export interface ScorerStats {
+  windows: { completed: number; failed: number };
+  lastDurationMs: number;
+}
+
+export interface Scorer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** queues the windows due now (what each tick does) */
+  tick(now?: number): Promise<ScoreWindowJob[]>;
+  /** queues one window and resolves once it is scored; a re-run replaces the window's rows */
+  score(window: ScoreWindowJob, opts?: { rerun?: boolean; timeoutMs?: number }): Promise<WindowScore>;
+  stats(): ScorerStats;
+}
+
+const TICK_SCHEDULER = 'scoring-tick';
+
+/**
+ * The scorer (DESIGN.md §6): a repeatable tick job queues the windows due,
+ * each window is a job of its own, deduplicated by its aligned end, so
+ * several workers share the queue, a restarted worker retries what it was
+ * doing, and no window is scored twice by the schedule. The same code runs on
+ * BullMQ and on the in-process scheduler.
+ */
+export function createScorer(deps: {
+  jobs: Jobs;
+  store: Repository;
+  logger: Logger;
+  config: ScorerConfig;
+  /** false: only work the queue, leave the repeatable tick to other workers (default true) */
+  schedule?: boolean;
+}): Scorer {
+  const { jobs, store, config } = deps;
+  const logger = deps.logger.child({ service: 'scorer' });
+  const queue = jobs.queue(QUEUES.scoring);
+  const baselines = baselineCache(store);
+  const stats: ScorerStats = { windows: { completed: 0, failed: 0 }, lastDurationMs: 0 };
+  let worker: Worker | undefined;
+
+  async function enqueueDue(now: number): Promise<ScoreWindowJob[]> {
+    const due = windowsDue(now, config.scoring);
+    const added: ScoreWindowJob[] = [];
+    for (const w of due) {
+      const r = await queue.add('window', w, { jobId: windowJobId(w), attempts: config.attempts });
+      if (r.added) added.push(w);
+    }
+    return added;
+  }
+
+  async function runWindow(w: ScoreWindowJob): Promise<WindowScore> {
+    const started = performance.now();
+    try {
+      const result = await scoreWindow({ store, baselines }, config.scoring, w);
+      stats.windows.completed++;
+      stats.lastDurationMs = performance.now() - started;
+      logger.info({ ...result, ms: Math.round(stats.lastDurationMs) }, 'window scored');
+      return result;
+    } catch (err) {
+      stats.windows.failed++;
+      throw err;
+    }
+  }
+
+  return {
+    async start() {
+      worker = queue.process(
+        async (job) => {
+          switch (job.name) {
+            case 'tick':
+              return enqueueDue(Date.now());
+            case 'window':
+              return runWindow(job.data);
+          }
+        },
+        { concurrency: config.concurrency },
+      );
+      if (deps.schedule !== false) await queue.schedule(TICK_SCHEDULER, config.scoring.interval, 'tick', {});
+    },
+    async stop() {
+      await worker?.close();
+      worker = undefined;
+    },
+    tick: (now = Date.now()) => enqueueDue(now),
+    async score(window, opts = {}) {
+      const jobId = opts.rerun ? `${windowJobId(window)}-rerun-${Date.now()}` : windowJobId(window);
+      await queue.add('window', window, { jobId, attempts: config.attempts });
+      const done = await queue.waitUntilFinished(jobId, opts.timeoutMs ?? 120_000);
+      if (done.state === 'failed') throw new Error(`scoring window ${jobId} failed: ${done.failedReason}`);
+      return done.returnValue as WindowScore;
+    },
+    stats: () => stats,
+  };
+}
