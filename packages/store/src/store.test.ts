@@ -59,12 +59,15 @@ describe('store on the embedded ClickHouse engine', () => {
     assert.deepEqual(
       tables.map((t) => t.name),
       [
+        'baseline_activations',
+        'baselines',
         'decisions',
         'recent_spans',
         'sampled_spans',
         'sampled_spans_from_recent',
         'sampler_progress',
         'schema_migrations',
+        'slice_metrics',
         'verdicts',
       ],
     );
