@@ -1,3 +1,4 @@
 export * from './evaluate.ts';
+export * from './review-signature.ts';
 export * from './types.ts';
 export * from './windows.ts';
