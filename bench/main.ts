@@ -5,14 +5,18 @@
 // defaults, 5 s and 50,000). BENCH_CPU_PROFILE_DIR writes a V8
 // CPU profile of each writer run there; BENCH_LIVE_HEAP_MS=3000 logs the
 // largest live heap of each real-policy run (a full GC every 3 s: slower).
-// Needs the local Kafka broker (scripts/bench.mjs starts it). ~6 minutes on
-// 2 cores; BENCH_TRACES=10000,100000 takes ~1.
+// BENCH_SCORER_DECISIONS (default "1000000,10000000") lists the decisions
+// per scored window; BENCH_PARTS (default "sampler,sdk,scorer") picks what
+// runs. Needs the local Kafka broker (scripts/bench.mjs starts it). ~10
+// minutes on 2 cores; BENCH_TRACES=10000,100000 BENCH_SCORER_DECISIONS=1000000
+// takes ~2.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CONFIG, type SamplingConfig } from '@livegrade/core';
 import { FAILURE_RATE, LOW_SCORE_RATE } from './dataset.ts';
 import { benchSampler } from './sampler.ts';
+import { benchScorer } from './scorer.ts';
 import { benchSdk } from './sdk.ts';
 import { fmt, printTable, type Row } from './table.ts';
 
@@ -30,13 +34,22 @@ const sampling: SamplingConfig = {
 const cpuProfileDir = process.env.BENCH_CPU_PROFILE_DIR ? resolve(process.env.BENCH_CPU_PROFILE_DIR) : undefined;
 if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
+const parts = new Set((process.env.BENCH_PARTS ?? 'sampler,sdk,scorer').split(',').map((p) => p.trim()));
+const scorerSizes = (process.env.BENCH_SCORER_DECISIONS ?? '1000000,10000000')
+  .split(',')
+  .map((s) => Number(s.trim().replaceAll('_', '')))
+  .filter((n) => Number.isInteger(n) && n > 0);
+
 const started = performance.now();
 const liveHeapEveryMs = Number(process.env.BENCH_LIVE_HEAP_MS ?? 0);
-const s = await benchSampler(brokers, sizes, sampling, {
-  liveHeapEveryMs,
-  ...(cpuProfileDir ? { cpuProfileDir } : {}),
-});
-const k = await benchSdk();
+const s = parts.has('sampler')
+  ? await benchSampler(brokers, sizes, sampling, {
+      liveHeapEveryMs,
+      ...(cpuProfileDir ? { cpuProfileDir } : {}),
+    })
+  : undefined;
+const k = parts.has('sdk') ? await benchSdk() : undefined;
+const sc = parts.has('scorer') ? await benchScorer(scorerSizes) : [];
 
 const count = (n: number) => n.toLocaleString('en-US');
 const signed = (n: number) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(2)}`;
@@ -48,109 +61,133 @@ const spansPerSec = (r: { spans: number }, ms: number) => r.spans / (ms / 1000);
  */
 const policyMs = (r: { elapsedMs: number }) => r.elapsedMs - sampling.decision_wait;
 
-const rows: Row[] = [
-  {
+const rows: Row[] = [];
+if (s) {
+  rows.push({
     measure: `raw kafkajs consume + decode (${count(s.rawTraces)} traces)`,
     value: fmt.rate(spansPerSec(s.raw, s.raw.elapsedMs)),
     note: 'ceiling for any writer',
-  },
-];
-const rawRate = spansPerSec(s.raw, s.raw.elapsedMs);
-for (const r of s.runs) {
-  const ke = spansPerSec(r.keepEverything, r.keepEverything.elapsedMs);
-  const pol = spansPerSec(r.policy, policyMs(r.policy));
-  const st = r.policy.sampler;
-  const kept = st ? Object.values(st.keptByReason).reduce((a, b) => a + b, 0) : 0;
-  const reasons = st
-    ? Object.entries(st.keptByReason)
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, v]) => `${k} ${count(v)}`)
-        .join(', ')
-    : '';
-  const rounds = r.policy.store?.['insertEncoded decisions'];
-  const lookups = r.policy.store?.decidedTraces;
-  const cpuPerSpan = (c: { cpuMs: number }) => fmt.us((c.cpuMs * 1000) / r.spans);
-  const n = count(r.traces);
+  });
+  const rawRate = spansPerSec(s.raw, s.raw.elapsedMs);
+  for (const r of s.runs) {
+    const ke = spansPerSec(r.keepEverything, r.keepEverything.elapsedMs);
+    const pol = spansPerSec(r.policy, policyMs(r.policy));
+    const st = r.policy.sampler;
+    const kept = st ? Object.values(st.keptByReason).reduce((a, b) => a + b, 0) : 0;
+    const reasons = st
+      ? Object.entries(st.keptByReason)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k} ${count(v)}`)
+          .join(', ')
+      : '';
+    const rounds = r.policy.store?.['insertEncoded decisions'];
+    const lookups = r.policy.store?.decidedTraces;
+    const cpuPerSpan = (c: { cpuMs: number }) => fmt.us((c.cpuMs * 1000) / r.spans);
+    const n = count(r.traces);
+    rows.push(
+      {
+        measure: `${n} traces: real policy (spans/s)`,
+        value: fmt.rate(pol),
+        baseline: `${fmt.rate(ke)} keep-everything`,
+        ratio: fmt.ratio(pol, ke),
+        note: `target ≥ 0.75×; CPU/span ${cpuPerSpan(r.policy)} vs ${cpuPerSpan(r.keepEverything)}; keep-everything ${fmt.ratio(ke, rawRate)} of raw`,
+      },
+      {
+        measure: `${n} traces: peak RSS`,
+        value: fmt.mb(r.policy.maxRss),
+        baseline: `${fmt.mb(r.keepEverything.maxRss)} keep-everything`,
+        ratio: fmt.ratio(r.policy.maxRss, r.keepEverything.maxRss),
+        note: `peak JS heap ${fmt.mb(r.policy.peakHeapUsed)} vs ${fmt.mb(r.keepEverything.peakHeapUsed)}; idle ${fmt.mb(r.policy.idleRss)}`,
+      },
+      {
+        measure: `${n} traces: peak buffered / early decisions`,
+        value: st ? `${count(st.peakBuffered)} / ${count(st.early)}` : '?',
+        baseline: `max_buffered_traces ${count(sampling.max_buffered_traces)}`,
+        note: st
+          ? `decided ${count(st.traces)} of ${n}; kept ${count(kept)} (${((100 * kept) / r.traces).toFixed(1)}%): ${reasons}`
+          : '',
+      },
+      {
+        measure: `${n} traces: sampler write rounds`,
+        value: rounds ? `${count(rounds.calls)}, largest ${count(rounds.maxItems)} traces` : '?',
+        note: lookups
+          ? `decided-trace lookups ${count(lookups.calls)} calls, ${fmt.ms(lookups.ms)} (largest ${count(lookups.maxItems)} ids, ${fmt.ms(lookups.maxMs)})`
+          : 'no decided-trace lookups',
+      },
+    );
+  }
+  const lat = s.latency.latency;
+  if (lat) {
+    const bound = lat.boundMs;
+    rows.push(
+      {
+        measure: `ingest → queryable in decisions p50 (${lat.n} traces over 10 s)`,
+        value: fmt.ms(lat.p50),
+        baseline: `decision_wait ${fmt.ms(lat.decisionWaitMs)}`,
+        ratio: fmt.ratio(lat.p50, lat.decisionWaitMs),
+        note: `${fmt.ms(lat.p50 - lat.decisionWaitMs)} over the wait`,
+      },
+      {
+        measure: `ingest → queryable in decisions p99 (${lat.n} traces over 10 s)`,
+        value: fmt.ms(lat.p99),
+        baseline: `bound ${fmt.ms(bound)} (decision_wait + 2 s)`,
+        ratio: fmt.ratio(lat.p99, bound),
+        note: `${lat.p99 <= bound ? 'within' : 'OVER'} bound; max ${fmt.ms(lat.max)}`,
+      },
+    );
+  }
+}
+if (k) {
   rows.push(
     {
-      measure: `${n} traces: real policy (spans/s)`,
-      value: fmt.rate(pol),
-      baseline: `${fmt.rate(ke)} keep-everything`,
-      ratio: fmt.ratio(pol, ke),
-      note: `target ≥ 0.75×; CPU/span ${cpuPerSpan(r.policy)} vs ${cpuPerSpan(r.keepEverything)}; keep-everything ${fmt.ratio(ke, rawRate)} of raw`,
+      measure: 'SDK decide() per call p50',
+      value: fmt.us(k.decide.p50),
+      baseline: `${fmt.us(k.bare.p50)} bare OTel`,
+      ratio: fmt.ratio(k.decide.p50, k.bare.p50),
+      note: `${signed(k.decide.p50 - k.bare.p50)} µs (target ≤ +10)`,
     },
     {
-      measure: `${n} traces: peak RSS`,
-      value: fmt.mb(r.policy.maxRss),
-      baseline: `${fmt.mb(r.keepEverything.maxRss)} keep-everything`,
-      ratio: fmt.ratio(r.policy.maxRss, r.keepEverything.maxRss),
-      note: `peak JS heap ${fmt.mb(r.policy.peakHeapUsed)} vs ${fmt.mb(r.keepEverything.peakHeapUsed)}; idle ${fmt.mb(r.policy.idleRss)}`,
-    },
-    {
-      measure: `${n} traces: peak buffered / early decisions`,
-      value: st ? `${count(st.peakBuffered)} / ${count(st.early)}` : '?',
-      baseline: `max_buffered_traces ${count(sampling.max_buffered_traces)}`,
-      note: st
-        ? `decided ${count(st.traces)} of ${n}; kept ${count(kept)} (${((100 * kept) / r.traces).toFixed(1)}%): ${reasons}`
-        : '',
-    },
-    {
-      measure: `${n} traces: sampler write rounds`,
-      value: rounds ? `${count(rounds.calls)}, largest ${count(rounds.maxItems)} traces` : '?',
-      note: lookups
-        ? `decided-trace lookups ${count(lookups.calls)} calls, ${fmt.ms(lookups.ms)} (largest ${count(lookups.maxItems)} ids, ${fmt.ms(lookups.maxMs)})`
-        : 'no decided-trace lookups',
+      measure: 'SDK decide() per call p99',
+      value: fmt.us(k.decide.p99),
+      baseline: `${fmt.us(k.bare.p99)} bare OTel`,
+      ratio: fmt.ratio(k.decide.p99, k.bare.p99),
+      note: `${signed(k.decide.p99 - k.bare.p99)} µs`,
     },
   );
 }
-const lat = s.latency.latency;
-if (lat) {
-  const bound = lat.boundMs;
+for (const r of sc) {
+  const n = count(r.decisions);
   rows.push(
     {
-      measure: `ingest → queryable in decisions p50 (${lat.n} traces over 10 s)`,
-      value: fmt.ms(lat.p50),
-      baseline: `decision_wait ${fmt.ms(lat.decisionWaitMs)}`,
-      ratio: fmt.ratio(lat.p50, lat.decisionWaitMs),
-      note: `${fmt.ms(lat.p50 - lat.decisionWaitMs)} over the wait`,
+      measure: `score one window: ${n} decisions × ${count(r.slices)} slices`,
+      value: fmt.ms(r.scoreMs),
+      baseline: `${fmt.ms(r.bareSetsMs)} bare count() GROUP BY`,
+      ratio: fmt.ratio(r.scoreMs, r.bareSetsMs),
+      note: `target ≤ 5× at 10M; median of ${r.runs}; the same grouping sets, no FINAL, no join`,
     },
     {
-      measure: `ingest → queryable in decisions p99 (${lat.n} traces over 10 s)`,
-      value: fmt.ms(lat.p99),
-      baseline: `bound ${fmt.ms(bound)} (decision_wait + 2 s)`,
-      ratio: fmt.ratio(lat.p99, bound),
-      note: `${lat.p99 <= bound ? 'within' : 'OVER'} bound; max ${fmt.ms(lat.max)}`,
+      measure: `  of which the aggregate query`,
+      value: fmt.ms(r.aggregateMs),
+      baseline: `${fmt.ms(r.bareFinestMs)} bare count() by the finest slice`,
+      ratio: fmt.ratio(r.aggregateMs, r.bareSetsMs),
+      note: `${count(r.reviewed)} reviewed decisions; the rest: baseline, evaluation, insert of the rows`,
     },
   );
 }
-rows.push(
-  {
-    measure: 'SDK decide() per call p50',
-    value: fmt.us(k.decide.p50),
-    baseline: `${fmt.us(k.bare.p50)} bare OTel`,
-    ratio: fmt.ratio(k.decide.p50, k.bare.p50),
-    note: `${signed(k.decide.p50 - k.bare.p50)} µs (target ≤ +10)`,
-  },
-  {
-    measure: 'SDK decide() per call p99',
-    value: fmt.us(k.decide.p99),
-    baseline: `${fmt.us(k.bare.p99)} bare OTel`,
-    ratio: fmt.ratio(k.decide.p99, k.bare.p99),
-    note: `${signed(k.decide.p99 - k.bare.p99)} µs`,
-  },
-);
-
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 printTable(
   [
     `livegrade benchmark: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Kafka 127.0.0.1 (3 partitions), embedded chdb store`,
-    `traffic: one 2-span trace per Kafka message (~${Math.round(s.runs[0] ? s.runs[0].bytes / s.runs[0].traces : 0)} B), 5 decision types × 6 languages skewed, ${FAILURE_RATE * 100}% failures, ${LOW_SCORE_RATE * 100}% low scores; produced at ${fmt.rate(s.produceRate)} traces`,
+    s
+      ? `traffic: one 2-span trace per Kafka message (~${Math.round(s.runs[0] ? s.runs[0].bytes / s.runs[0].traces : 0)} B), 5 decision types × 6 languages skewed, ${FAILURE_RATE * 100}% failures, ${LOW_SCORE_RATE * 100}% low scores; produced at ${fmt.rate(s.produceRate)} traces`
+      : 'sampler not run (BENCH_PARTS)',
     `real policy: config defaults, decision_wait ${fmt.ms(sampling.decision_wait)}, max_buffered_traces ${count(sampling.max_buffered_traces)}; throughput over elapsed − decision_wait (the last roots' mandated wait), keep-everything over elapsed`,
     'each writer in its own process (RSS is its own, ru_maxrss), fresh store and consumer group, same topic in the same run',
+    'scoring: decisions generated in the engine over one hour, in time order (10 types × 99 languages × 3 model versions, 5% reviewed by 1 to 3, 1% thumbs-down), a baseline from an earlier hour, default scoring config; every figure a median of runs after a warm-up',
   ].join('\n'),
   rows,
 );
 const details = join(tmpdir(), `livegrade-bench-${Date.now()}.json`);
-writeFileSync(details, JSON.stringify({ sampling, sampler: s, sdk: k }, null, 2));
+writeFileSync(details, JSON.stringify({ sampling, sampler: s, sdk: k, scorer: sc }, null, 2));
 console.log(`\nevery child's result (store call timings, sampler counters): ${details}`);
 console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
