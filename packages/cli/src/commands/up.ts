@@ -22,6 +22,13 @@ export async function up(env: Env, options: { services?: string | undefined }): 
       `  sampler: tail sampling by ${['decision_type', ...s.slice_by].join(' × ')}, ${s.per_slice_target_per_hour} kept successes per slice per hour (config: ${instance.configPath ?? 'defaults'})`,
     );
   }
+  if (instance.scorer) {
+    const c = instance.config.scoring;
+    const windows = c.windows.map(duration).join(', ');
+    lines.push(
+      `  scorer: windows ${windows} every ${duration(c.interval)} over ${c.slices.length} grouping sets (jobs: ${modes.jobs === 'bullmq' ? `BullMQ at ${redisHost(env.LIVEGRADE_REDIS_URL)}` : 'in-process'})`,
+    );
+  }
   lines.push('Press Ctrl+C to stop.');
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -37,6 +44,26 @@ export async function up(env: Env, options: { services?: string | undefined }): 
   });
   await instance.stop();
   return 0;
+}
+
+/** 900000 → '15m': the largest unit that divides it, as durations are written in the config */
+function duration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** host:port of a Redis URL, without credentials */
+function redisHost(url: string | undefined): string {
+  if (!url) return '';
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 6379}`;
 }
 
 function parseServices(list: string | undefined): ServiceName[] {
