@@ -1,7 +1,7 @@
-// A scorer worker killed mid-job (issue 4): it had written half of a
-// window's rows when it died. BullMQ hands the stalled job to the next
-// worker, which scores the window again: the window ends up whole, once,
-// with the rows a clean run gives.
+// Scorer workers on BullMQ and the real Redis (issue 4). One killed mid-job,
+// after writing half of a window's rows: BullMQ hands the stalled job to the
+// next worker, which scores the window again, whole, once, with the rows a
+// clean run gives. Two sharing a queue: each window due is scored once.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import { activateBaseline, openStore, registerBaseline, type Store, type StoredS
 import { tempDataDir, testEnv } from '../support/env.ts';
 import { redisPrefixCleanup, requireRedis } from '../support/infra.ts';
 import { reviewedTraffic } from '../support/reviewed-service.ts';
+import { waitFor } from '../support/wait.ts';
 
 const redis = await requireRedis();
 const MIN = 60_000;
@@ -125,3 +126,56 @@ describe('scorer worker killed mid-job', { skip: redis.ok ? false : redis.skip }
 function withoutScoredAt({ scored_at: _, ...rest }: StoredSliceMetric) {
   return rest;
 }
+
+describe('several scorer workers on one queue', { skip: redis.ok ? false : redis.skip }, () => {
+  const data = tempDataDir();
+  const prefix = `lgtest-scorer-share-${process.pid}-${Date.now().toString(36)}`;
+  const env = testEnv({ LIVEGRADE_DATA_DIR: data.dir });
+  const logger = createLogger('silent');
+  const closers: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+    data.cleanup();
+    if (redis.ok) await redisPrefixCleanup(redis.url, prefix);
+  });
+
+  it('score every window due exactly once between them', async () => {
+    const store = await openStore(env);
+    closers.push(() => store.close());
+    const now = Math.floor(Date.now() / MIN) * MIN;
+    const traffic = reviewedTraffic(['refund', 'reship'], ['en', 'hi'], {
+      from: now - 20 * MIN,
+      to: now - MIN,
+      perSlice: 30,
+      overrideRate: 0.1,
+      seed: 9,
+    });
+    await store.insertDecisions(traffic.map((d) => toDecisionRow(d.span, KEEP_ALL)));
+    // ten ticks of two window lengths: twenty windows for two workers
+    const scoring = { ...DEFAULT_CONFIG.scoring, interval: MIN, windows: [5 * MIN, 15 * MIN], lag: 0, catch_up: 9 };
+    const scorers = [1, 2].map(() => {
+      const jobs = createJobs({ redisUrl: redis.ok ? redis.url : '', prefix, logger });
+      const scorer = createScorer({ jobs, store, logger, config: scorerConfig(scoring), schedule: false });
+      closers.push(() => jobs.close());
+      closers.push(() => scorer.stop());
+      return scorer;
+    });
+    for (const s of scorers) await s.start();
+    // both workers' ticks queue the same windows: each is queued once
+    const queued = [...(await scorers[0]!.tick(now)), ...(await scorers[1]!.tick(now))];
+    assert.equal(queued.length, 20);
+    await waitFor('20 windows scored', async () => {
+      const done = scorers.reduce((n, s) => n + s.stats().windows.completed, 0);
+      return done >= 20 ? done : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 500)); // a duplicate run would show up here
+    assert.deepEqual(
+      scorers.map((s) => s.stats().windows.completed).reduce((a, b) => a + b),
+      20,
+    );
+    const [row] = await store.select<{ windows: string }>(
+      'SELECT uniqExact(window_start, window_end) AS windows FROM slice_metrics FINAL',
+    );
+    assert.equal(Number(row!.windows), 20);
+  });
+});
