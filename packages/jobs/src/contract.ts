@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { JobPayloadError } from './errors.ts';
+import { JobPayloadError, RetryAfterError } from './errors.ts';
 import type { AddOptions, JobsContract } from './types.ts';
 
 /** Defaults and retention, the same in both modes. */
@@ -44,16 +44,31 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-export interface ResolvedAddOptions {
+/** How a job's retries are spaced, fixed when it is added; see retryDelay. */
+export interface Backoff {
+  backoffMs: number;
+  /** absent: no cap */
+  backoffMaxMs?: number;
+  /** in [0, 1] */
+  jitter: number;
+}
+
+export interface ResolvedAddOptions extends Backoff {
   jobId?: string;
   attempts: number;
-  backoffMs: number;
   delayMs: number;
 }
 
 /** Checks AddOptions the same way in both modes, so a jobId BullMQ would refuse is refused in memory too. */
 export function resolveAddOptions(queue: string, opts: AddOptions = {}): ResolvedAddOptions {
-  const { jobId, attempts = DEFAULT_ATTEMPTS, backoffMs = DEFAULT_BACKOFF_MS, delayMs = 0 } = opts;
+  const {
+    jobId,
+    attempts = DEFAULT_ATTEMPTS,
+    backoffMs = DEFAULT_BACKOFF_MS,
+    backoffMaxMs,
+    jitter = 0,
+    delayMs = 0,
+  } = opts;
   if (jobId !== undefined) checkJobId(queue, jobId);
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new Error(`queue "${queue}": attempts must be an integer >= 1, got ${attempts}`);
@@ -61,11 +76,57 @@ export function resolveAddOptions(queue: string, opts: AddOptions = {}): Resolve
   if (!Number.isFinite(backoffMs) || backoffMs < 0) {
     throw new Error(`queue "${queue}": backoffMs must be >= 0, got ${backoffMs}`);
   }
+  if (backoffMaxMs !== undefined && (!Number.isFinite(backoffMaxMs) || backoffMaxMs < 0)) {
+    throw new Error(
+      `queue "${queue}": backoffMaxMs must be a finite number >= 0 (omit it for no cap), got ${backoffMaxMs}`,
+    );
+  }
+  if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) {
+    throw new Error(`queue "${queue}": jitter must be between 0 and 1, got ${jitter}`);
+  }
   if (!Number.isFinite(delayMs) || delayMs < 0) {
     throw new Error(`queue "${queue}": delayMs must be >= 0, got ${delayMs}`);
   }
-  return { ...(jobId !== undefined && { jobId }), attempts, backoffMs, delayMs };
+  return {
+    ...(jobId !== undefined && { jobId }),
+    attempts,
+    backoffMs,
+    ...(backoffMaxMs !== undefined && { backoffMaxMs }),
+    jitter,
+    delayMs,
+  };
 }
+
+/** the backoff of jobs added without options (schedules, among others) */
+export const DEFAULT_BACKOFF: Backoff = { backoffMs: DEFAULT_BACKOFF_MS, jitter: 0 };
+
+/**
+ * The suffixes of a BullMQ queue's own keys (QueueKeys in BullMQ 6). A job's
+ * hash is stored at `<prefix>:<queue>:<jobId>`, so a jobId among these lands on
+ * one of them: BullMQ does not check, and the add is then silently dropped
+ * ("delayed" while the delayed set exists), fails in its Lua script with
+ * WRONGTYPE, or writes into the queue's meta hash.
+ */
+export const RESERVED_JOB_IDS: ReadonlySet<string> = new Set([
+  'active',
+  'wait',
+  'waiting-children',
+  'paused',
+  'id',
+  'delayed',
+  'prioritized',
+  'stalled-check',
+  'completed',
+  'failed',
+  'stalled',
+  'repeat',
+  'limiter',
+  'meta',
+  'events',
+  'pc',
+  'marker',
+  'de',
+]);
 
 /**
  * BullMQ 6 refuses custom ids that look like integers (they would collide with
@@ -74,6 +135,9 @@ export function resolveAddOptions(queue: string, opts: AddOptions = {}): Resolve
  */
 function checkJobId(queue: string, jobId: string): void {
   if (jobId === '') throw new Error(`queue "${queue}": jobId must not be empty`);
+  if (RESERVED_JOB_IDS.has(jobId)) {
+    throw new Error(`queue "${queue}": jobId "${jobId}" is reserved (it names one of the queue's own Redis keys)`);
+  }
   if (jobId.includes(':')) {
     throw new Error(`queue "${queue}": jobId "${jobId}" must not contain ':' (use '-' or '.' as separator)`);
   }
@@ -93,7 +157,18 @@ export function checkQueueName(name: string): void {
   if (!name || name.includes(':')) throw new Error(`invalid queue name "${name}": must be non-empty, without ':'`);
 }
 
-/** Delay before retry number `attemptsMade` (1 = first retry): backoffMs, 2×, 4×, ... as BullMQ's exponential backoff. */
-export function backoffDelay(backoffMs: number, attemptsMade: number): number {
-  return Math.round(2 ** (attemptsMade - 1) * backoffMs);
+/**
+ * Delay before retry number `attemptsMade` (1 = the first retry), in both
+ * modes. A RetryAfterError's own delay wins (the receiver said when to come
+ * back). Otherwise backoffMs, 2×, 4×, ... capped at backoffMaxMs; with jitter
+ * j, drawn uniformly from [delay × (1 − j), delay], so that jobs failing
+ * together (one receiver down) do not all come back in the same instant.
+ */
+export function retryDelay(backoff: Backoff, attemptsMade: number, err?: unknown, random = Math.random): number {
+  if (err instanceof RetryAfterError && Number.isFinite(err.retryAfterMs)) {
+    return Math.max(0, Math.ceil(err.retryAfterMs));
+  }
+  const exponential = 2 ** Math.max(0, attemptsMade - 1) * backoff.backoffMs;
+  const delay = Math.min(exponential, backoff.backoffMaxMs ?? Number.POSITIVE_INFINITY);
+  return Math.round(delay - delay * backoff.jitter * random());
 }

@@ -17,3 +17,20 @@ export class JobPayloadError extends UnrecoverableJobError {
     super(message);
   }
 }
+
+/**
+ * Thrown by a handler to have its job retried after exactly `retryAfterMs`
+ * (e.g. an HTTP 429's Retry-After) instead of the exponential backoff, cap
+ * and jitter. It still counts as an attempt, so a job cannot be postponed
+ * forever. A `retryAfterMs` that is not a finite number (an unparsable
+ * header) falls back to the backoff; a negative one means "now".
+ */
+export class RetryAfterError extends Error {
+  override name = 'RetryAfterError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}

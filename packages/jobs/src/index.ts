@@ -1,6 +1,6 @@
 export { KEEP_COMPLETED, KEEP_FAILED } from './contract.ts';
 export { createJobs } from './create.ts';
-export { JobPayloadError, UnrecoverableJobError } from './errors.ts';
+export { JobPayloadError, RetryAfterError, UnrecoverableJobError } from './errors.ts';
 export type {
   AddOptions,
   AddResult,

@@ -8,12 +8,13 @@ import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { QUEUES } from '@livegrade/core';
 import { createLogger } from '@livegrade/runtime';
-import { Queue } from 'bullmq';
+import { Queue, QueueKeys } from 'bullmq';
 import { Redis } from 'ioredis';
 import { requireRedis } from '../../../test/support/infra.ts';
 import { waitFor } from '../../../test/support/wait.ts';
+import { RESERVED_JOB_IDS, resolveAddOptions, retryDelay } from './contract.ts';
 import { schemaVersion, TEST_QUEUE } from './fixtures/contract.ts';
-import { createJobs, type Jobs, type JobsOptions, UnrecoverableJobError } from './index.ts';
+import { createJobs, type Jobs, type JobsOptions, RetryAfterError, UnrecoverableJobError } from './index.ts';
 
 const redis = await requireRedis();
 const logger = createLogger('silent');
@@ -31,6 +32,112 @@ function gate() {
   });
   return { open, opened };
 }
+
+/** A seeded PRNG (mulberry32), so the jitter tests draw the same numbers on every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('retry delay', () => {
+  it('doubles from backoffMs, up to backoffMaxMs when one is set', () => {
+    const delays = (backoffMaxMs?: number) =>
+      [1, 2, 3, 4, 5].map((k) =>
+        retryDelay({ backoffMs: 100, jitter: 0, ...(backoffMaxMs !== undefined && { backoffMaxMs }) }, k),
+      );
+    assert.deepEqual(delays(), [100, 200, 400, 800, 1600]);
+    assert.deepEqual(delays(500), [100, 200, 400, 500, 500]);
+    assert.deepEqual(delays(0), [0, 0, 0, 0, 0]);
+  });
+
+  it('draws a jittered delay uniformly from [delay × (1 − jitter), delay]', () => {
+    const backoff = { backoffMs: 1000, backoffMaxMs: 3000, jitter: 0.25 };
+    assert.equal(
+      retryDelay(backoff, 2, undefined, () => 0),
+      2000,
+      'the top of the range',
+    );
+    assert.equal(
+      retryDelay(backoff, 2, undefined, () => 0.999_999),
+      1500,
+      'the bottom of the range',
+    );
+    const random = seededRandom(42);
+    for (const [k, top] of [
+      [1, 1000],
+      [2, 2000],
+      [3, 3000],
+      [6, 3000],
+    ] as const) {
+      const draws = Array.from({ length: 2000 }, () => retryDelay(backoff, k, undefined, random));
+      const bottom = top * 0.75;
+      assert.ok(
+        draws.every((d) => d >= bottom && d <= top),
+        `retry ${k}: every delay in [${bottom}, ${top}]: ${Math.min(...draws)}..${Math.max(...draws)}`,
+      );
+      // spread over the whole range, not stuck at one end
+      assert.ok(Math.min(...draws) < bottom + top * 0.02, `retry ${k}: lowest ${Math.min(...draws)}`);
+      assert.ok(Math.max(...draws) > top * 0.98, `retry ${k}: highest ${Math.max(...draws)}`);
+      const below = draws.filter((d) => d < (bottom + top) / 2).length;
+      assert.ok(below > 800 && below < 1200, `retry ${k}: ${below} of 2000 draws in the lower half`);
+    }
+    assert.equal(retryDelay({ backoffMs: 1000, jitter: 0 }, 3, undefined, random), 4000, 'no jitter, no draw');
+  });
+
+  it("takes a RetryAfterError's delay over backoff, cap and jitter", () => {
+    const backoff = { backoffMs: 100, backoffMaxMs: 150, jitter: 1 };
+    assert.equal(
+      retryDelay(backoff, 3, new RetryAfterError('429', 300), () => 0.5),
+      300,
+    );
+    assert.equal(
+      retryDelay(backoff, 1, new RetryAfterError('429', 0), () => 0.5),
+      0,
+    );
+    assert.equal(retryDelay(backoff, 1, new RetryAfterError('429', 12.2)), 13, 'never earlier than asked');
+    assert.equal(retryDelay(backoff, 1, new RetryAfterError('429', -5)), 0);
+    assert.equal(
+      retryDelay(backoff, 2, new RetryAfterError('429', Number.NaN), () => 0),
+      150,
+      'an unusable Retry-After falls back to the backoff',
+    );
+    assert.equal(
+      retryDelay(backoff, 2, new Error('500'), () => 0),
+      150,
+      'other errors back off',
+    );
+  });
+
+  it('refuses a jitter outside [0, 1] and a negative backoffMaxMs, naming the queue and the option', () => {
+    assert.throws(
+      () => resolveAddOptions('alert-delivery', { jitter: 1.5 }),
+      /^Error: queue "alert-delivery": jitter must be between 0 and 1, got 1.5$/,
+    );
+    assert.throws(() => resolveAddOptions('alert-delivery', { jitter: -0.1 }), /jitter must be between 0 and 1/);
+    assert.throws(() => resolveAddOptions('alert-delivery', { jitter: Number.NaN }), /jitter/);
+    assert.throws(
+      () => resolveAddOptions('alert-delivery', { backoffMaxMs: -1 }),
+      /^Error: queue "alert-delivery": backoffMaxMs must be a finite number >= 0 .*got -1$/,
+    );
+    assert.throws(
+      () => resolveAddOptions('alert-delivery', { backoffMaxMs: Number.POSITIVE_INFINITY }),
+      /backoffMaxMs/,
+    );
+    const defaults = resolveAddOptions('q');
+    assert.equal(defaults.jitter, 0);
+    assert.equal('backoffMaxMs' in defaults, false, 'no cap unless asked');
+    assert.deepEqual(
+      [resolveAddOptions('q', { jitter: 1, backoffMaxMs: 0 })].map((o) => [o.jitter, o.backoffMaxMs]),
+      [[1, 0]],
+    );
+  });
+});
 
 async function deleteKeys(prefix: string): Promise<void> {
   if (!redis.ok) return;
@@ -101,7 +208,13 @@ for (const mode of ['memory', 'bullmq'] as const) {
       );
       await assert.rejects(scoring.add('tick', {}, { jobId: 'a:b:c' }), /must not contain ':'/);
       await assert.rejects(scoring.add('tick', {}, { jobId: '42' }), /must not be an integer/);
+      await assert.rejects(scoring.add('tick', {}, { jobId: 'delayed' }), /jobId "delayed" is reserved/);
       await assert.rejects(scoring.add('tick', {}, { attempts: 0 }), /attempts/);
+      await assert.rejects(scoring.add('tick', {}, { jitter: 1.5 }), /queue "scoring": jitter must be between 0 and 1/);
+      await assert.rejects(
+        scoring.add('tick', {}, { backoffMaxMs: -1 }),
+        /queue "scoring": backoffMaxMs must be a finite number >= 0/,
+      );
       await assert.rejects(scoring.schedule('s', 100, 'window', { window_ms: -1, end_ms: 0 }), /window_ms/);
       assert.deepEqual(await scoring.counts(), { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
     });
@@ -190,6 +303,66 @@ for (const mode of ['memory', 'bullmq'] as const) {
       assert.ok(flaky[2]!.at - flaky[1]!.at >= 190, `second retry after ${flaky[2]!.at - flaky[1]!.at} ms`);
       assert.equal(runs.get('broken')!.length, 3, 'attempts bounds the runs');
       assert.deepEqual(await q.counts(), { waiting: 0, active: 0, delayed: 0, completed: 1, failed: 1 });
+    });
+
+    it('runs the next attempt after the delay a RetryAfterError asks for, instead of the backoff', async () => {
+      const { jobs } = open();
+      const q = jobs.queue(TEST_QUEUE);
+      const runs = new Map<string, Array<{ at: number; attemptsMade: number }>>();
+      q.process(async (job) => {
+        const list = runs.get(job.id) ?? [];
+        list.push({ at: Date.now(), attemptsMade: job.attemptsMade });
+        runs.set(job.id, list);
+        if (job.attemptsMade === 0) {
+          // 'later' would otherwise be retried after 10 ms, 'sooner' after a minute
+          throw new RetryAfterError('429 Too Many Requests', job.id === 'later' ? 300 : 50);
+        }
+        return `ok after ${job.attemptsMade}`;
+      });
+      await q.add('work', { n: 1 }, { jobId: 'later', attempts: 3, backoffMs: 10 });
+      await q.add('work', { n: 2 }, { jobId: 'sooner', attempts: 3, backoffMs: 60_000 });
+      assert.deepEqual(await q.waitUntilFinished('later', 10_000), { state: 'completed', returnValue: 'ok after 1' });
+      assert.deepEqual(await q.waitUntilFinished('sooner', 10_000), { state: 'completed', returnValue: 'ok after 1' });
+      const later = runs.get('later')!;
+      assert.deepEqual(
+        later.map((r) => r.attemptsMade),
+        [0, 1],
+        'the postponed run counted as an attempt',
+      );
+      assert.ok(later[1]!.at - later[0]!.at >= 280, `retried after ${later[1]!.at - later[0]!.at} ms, asked 300`);
+    });
+
+    it('fails a job whose attempts all ended in RetryAfterError', async () => {
+      const { jobs } = open();
+      const q = jobs.queue(TEST_QUEUE);
+      const attempts: number[] = [];
+      q.process(async (job) => {
+        attempts.push(job.attemptsMade);
+        throw new RetryAfterError('429 Too Many Requests', 20);
+      });
+      await q.add('work', { n: 1 }, { jobId: 'throttled', attempts: 3, backoffMs: 10 });
+      assert.deepEqual(await q.waitUntilFinished('throttled', 10_000), {
+        state: 'failed',
+        failedReason: '429 Too Many Requests',
+      });
+      await sleep(100);
+      assert.deepEqual(attempts, [0, 1, 2], 'no run beyond attempts');
+      assert.deepEqual(await q.counts(), { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 1 });
+    });
+
+    it('caps the exponential backoff at backoffMaxMs', async () => {
+      const { jobs } = open();
+      const q = jobs.queue(TEST_QUEUE);
+      const attempts: number[] = [];
+      q.process(async (job) => {
+        attempts.push(job.attemptsMade);
+        if (job.attemptsMade < 2) throw new Error('503');
+        return 'ok';
+      });
+      // uncapped, the retries would wait a minute, then two
+      await q.add('work', { n: 1 }, { jobId: 'capped', attempts: 3, backoffMs: 60_000, backoffMaxMs: 50, jitter: 0.5 });
+      assert.deepEqual(await q.waitUntilFinished('capped', 10_000), { state: 'completed', returnValue: 'ok' });
+      assert.deepEqual(attempts, [0, 1, 2]);
     });
 
     it('fails a job at once, without retries, on UnrecoverableJobError or a payload its worker rejects', async () => {
@@ -388,6 +561,15 @@ for (const mode of ['memory', 'bullmq'] as const) {
         await sleep(2500); // two more stalled checks: nothing runs it again
         assert.deepEqual(runs, [{ attemptsMade: 0 }], 'a stall is not a failed attempt, and the job ran once more');
         assert.deepEqual(await q.counts(), { waiting: 0, active: 0, delayed: 0, completed: 1, failed: 0 });
+      });
+
+      it("refuses as a jobId every name of the queue's own keys", () => {
+        const names = Object.keys(new QueueKeys().getKeys(TEST_QUEUE.name)).filter((n) => n !== '');
+        assert.deepEqual(
+          names.filter((n) => !RESERVED_JOB_IDS.has(n)),
+          [],
+          'RESERVED_JOB_IDS is behind this BullMQ',
+        );
       });
 
       it('validates payloads a foreign producer wrote straight to Redis', async () => {

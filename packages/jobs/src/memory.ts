@@ -1,14 +1,15 @@
 import type { Logger } from '@livegrade/runtime';
 import {
-  backoffDelay,
+  type Backoff,
   checkQueueName,
   checkSchedule,
   DEFAULT_ATTEMPTS,
-  DEFAULT_BACKOFF_MS,
+  DEFAULT_BACKOFF,
   KEEP_COMPLETED,
   KEEP_FAILED,
   parsePayload,
   resolveAddOptions,
+  retryDelay,
 } from './contract.ts';
 import { UnrecoverableJobError } from './errors.ts';
 import type {
@@ -62,7 +63,7 @@ interface MemJob {
   name: string;
   data: unknown;
   attempts: number;
-  backoffMs: number;
+  backoff: Backoff;
   attemptsMade: number;
   state: State;
   failedReason?: string;
@@ -113,7 +114,7 @@ class MemoryQueue implements JobQueue<JobsContract> {
     this.checkOpen();
     const payload = parsePayload(this.contract, name, data);
     const o = resolveAddOptions(this.name, opts);
-    const { id, added } = this.enqueue(name, payload, o.jobId, o.attempts, o.backoffMs, o.delayMs);
+    const { id, added } = this.enqueue(name, payload, o.jobId, o.attempts, o, o.delayMs);
     return { id, added };
   }
 
@@ -122,13 +123,22 @@ class MemoryQueue implements JobQueue<JobsContract> {
     data: unknown,
     jobId: string | undefined,
     attempts: number,
-    backoffMs: number,
+    backoff: Backoff,
     delayMs: number,
   ): AddResult & { job: MemJob } {
     const existing = jobId === undefined ? undefined : this.jobs.get(jobId);
     if (existing) return { id: existing.id, added: false, job: existing };
     const id = jobId ?? String(this.nextId++);
-    const job: MemJob = { id, name, data, attempts, backoffMs, attemptsMade: 0, state: 'waiting' };
+    const { backoffMs, backoffMaxMs, jitter } = backoff;
+    const job: MemJob = {
+      id,
+      name,
+      data,
+      attempts,
+      backoff: { backoffMs, ...(backoffMaxMs !== undefined && { backoffMaxMs }), jitter },
+      attemptsMade: 0,
+      state: 'waiting',
+    };
     this.jobs.set(id, job);
     if (delayMs > 0) this.delay(job, delayMs);
     else this.makeWaiting(job);
@@ -159,7 +169,7 @@ class MemoryQueue implements JobQueue<JobsContract> {
       return;
     }
     const id = `repeat:${schedulerId}:${Date.now()}`;
-    s.last = this.enqueue(s.name, s.data, id, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, 0).job;
+    s.last = this.enqueue(s.name, s.data, id, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, 0).job;
   }
 
   async unschedule(schedulerId: string): Promise<void> {
@@ -331,7 +341,7 @@ class MemoryQueue implements JobQueue<JobsContract> {
       final ? 'job failed' : 'job failed, will retry',
     );
     if (!final) {
-      this.delay(job, backoffDelay(job.backoffMs, job.attemptsMade));
+      this.delay(job, retryDelay(job.backoff, job.attemptsMade, err));
       return;
     }
     job.state = 'failed';

@@ -45,13 +45,22 @@ export interface AddOptions {
   /**
    * Deduplication key: while a job with this id exists (waiting, delayed,
    * active, or kept after it completed or failed), adding it again is a no-op.
-   * Must not contain ':' nor be an integer (BullMQ reserves both).
+   * Must not contain ':' nor be an integer (BullMQ reserves both), nor be
+   * one of the names of the queue's own keys ('delayed', 'meta', 'wait', ...:
+   * RESERVED_JOB_IDS in contract.ts).
    */
   jobId?: string;
   /** total runs before the job is failed (default 5) */
   attempts?: number;
   /** first retry delay; doubles on each further retry (default 1000) */
   backoffMs?: number;
+  /** cap of that doubling delay (default: no cap) */
+  backoffMaxMs?: number;
+  /**
+   * in [0, 1] (default 0): each retry delay d is drawn uniformly from
+   * [d × (1 − jitter), d], so jobs that failed together spread out
+   */
+  jitter?: number;
   /** run no earlier than this many ms from now */
   delayMs?: number;
 }
@@ -103,7 +112,8 @@ export interface JobQueue<Q extends JobsContract> {
    * Starts a worker on this queue. Payloads are validated again before the
    * handler runs: an invalid payload or unknown job name fails the job at once,
    * without retries, with an error naming the bad field. A handler that throws
-   * UnrecoverableJobError fails its job without retries too.
+   * UnrecoverableJobError fails its job without retries too; one that throws
+   * RetryAfterError has its next attempt after exactly that error's delay.
    */
   process(handler: Handler<Q>, opts?: ProcessOptions): Worker;
   /** resolves once the job is completed or failed (for good); rejects after `timeoutMs` */

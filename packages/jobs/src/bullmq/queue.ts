@@ -1,13 +1,22 @@
 import type { Logger } from '@livegrade/runtime';
-import { type JobsOptions as BullJobOptions, Worker as BullWorker, Queue, UnrecoverableError } from 'bullmq';
 import {
+  type BackoffOptions,
+  type JobsOptions as BullJobOptions,
+  Worker as BullWorker,
+  type MinimalJob,
+  Queue,
+  UnrecoverableError,
+} from 'bullmq';
+import {
+  type Backoff,
   checkSchedule,
   DEFAULT_ATTEMPTS,
-  DEFAULT_BACKOFF_MS,
+  DEFAULT_BACKOFF,
   KEEP_COMPLETED,
   KEEP_FAILED,
   parsePayload,
   resolveAddOptions,
+  retryDelay,
 } from '../contract.ts';
 import { UnrecoverableJobError } from '../errors.ts';
 import type {
@@ -37,6 +46,48 @@ const RETENTION = {
   removeOnComplete: { age: KEEP_COMPLETED.ageMs / 1000, count: KEEP_COMPLETED.count },
   removeOnFail: { age: KEEP_FAILED.ageMs / 1000 },
 } satisfies BullJobOptions;
+
+/**
+ * Our jobs' backoff type. BullMQ computes its built-in types ('fixed',
+ * 'exponential') itself and hands any other type to the worker's
+ * backoffStrategy: that is how RetryAfterError, the cap and the jitter reach
+ * retries, computed by the same retryDelay as the in-memory mode.
+ */
+const BACKOFF_TYPE = 'livegrade';
+
+/** our fields ride along in the job's stored backoff options (BullMQ keeps them as JSON) */
+interface StoredBackoff extends BackoffOptions {
+  type: typeof BACKOFF_TYPE;
+  delay: number;
+  jitter: number;
+  maxDelay?: number;
+}
+
+function storedBackoff(b: Backoff): StoredBackoff {
+  return {
+    type: BACKOFF_TYPE,
+    delay: b.backoffMs,
+    jitter: b.jitter,
+    ...(b.backoffMaxMs !== undefined && { maxDelay: b.backoffMaxMs }),
+  };
+}
+
+/** reads what storedBackoff wrote; a foreign job's custom type gets the plain doubling of its delay */
+function backoffOf(job: MinimalJob | undefined): Backoff {
+  const stored = job?.opts.backoff as Partial<StoredBackoff> | number | undefined;
+  if (typeof stored !== 'object') return { ...DEFAULT_BACKOFF, backoffMs: stored ?? DEFAULT_BACKOFF.backoffMs };
+  const { delay, jitter, maxDelay } = stored;
+  return {
+    backoffMs: typeof delay === 'number' ? delay : DEFAULT_BACKOFF.backoffMs,
+    jitter: typeof jitter === 'number' ? jitter : 0,
+    ...(typeof maxDelay === 'number' && { backoffMaxMs: maxDelay }),
+  };
+}
+
+/** BullMQ passes the handler's error as thrown, so a RetryAfterError is seen here as such */
+function backoffStrategy(attemptsMade: number, _type?: string, err?: Error, job?: MinimalJob): number {
+  return retryDelay(backoffOf(job), attemptsMade, err);
+}
 
 let lastTimestamp = 0;
 /** Date.now(), but never the same twice in this process (a burst runs a few ms ahead) */
@@ -71,7 +122,7 @@ export class BullQueue implements JobQueue<JobsContract> {
     const jobOpts: BullJobOptions = {
       ...RETENTION,
       attempts: o.attempts,
-      backoff: { type: 'exponential', delay: o.backoffMs },
+      backoff: storedBackoff(o),
       ...(o.delayMs > 0 && { delay: o.delayMs }),
     };
     if (o.jobId === undefined) {
@@ -104,7 +155,7 @@ export class BullQueue implements JobQueue<JobsContract> {
       {
         name,
         data: payload,
-        opts: { ...RETENTION, attempts: DEFAULT_ATTEMPTS, backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS } },
+        opts: { ...RETENTION, attempts: DEFAULT_ATTEMPTS, backoff: storedBackoff(DEFAULT_BACKOFF) },
       },
     );
   }
@@ -141,6 +192,7 @@ export class BullQueue implements JobQueue<JobsContract> {
         lockDuration: this.ctx.lockDurationMs,
         stalledInterval: this.ctx.stalledIntervalMs,
         maxStalledCount: 1,
+        settings: { backoffStrategy },
         ...RETENTION,
       },
     );
