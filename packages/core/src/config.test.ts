@@ -41,6 +41,7 @@ const DEFAULTS: LivegradeConfig = {
     fdr: 0.05,
     min_effect: { rate: 0.05, ks: 0.1, js: 0.1 },
   },
+  alerts: { receivers: {}, rules: [] },
 };
 
 describe('config defaults', () => {
@@ -124,6 +125,7 @@ describe('a full config file', () => {
         },
         recent_horizon: 7 * 86_400_000,
       },
+      alerts: { receivers: {}, rules: [] },
     });
   });
 
@@ -304,14 +306,14 @@ describe('config errors name the key and the value', () => {
           slice_bye: [],
           keep_always: { score_below: 1.5 },
         },
-        alerts: {},
+        notify: {},
       },
       '/etc/livegrade/prod.yaml',
     );
     const lines = message.split('\n');
     assert.equal(lines[0], 'invalid configuration in /etc/livegrade/prod.yaml (5 problems):');
     assert.deepEqual(lines.slice(1).sort(), [
-      '  /etc/livegrade/prod.yaml: alerts: unknown key (expected one of: sampling, scoring) (got {})',
+      '  /etc/livegrade/prod.yaml: notify: unknown key (expected one of: sampling, scoring, alerts) (got {})',
       '  /etc/livegrade/prod.yaml: sampling.decision_wait: expected a duration such as 250ms, 5s, 2m, 72h or 7d (got "soon")',
       '  /etc/livegrade/prod.yaml: sampling.keep_always.score_below: must be between 0 and 1, or null to turn it off (got 1.5)',
       '  /etc/livegrade/prod.yaml: sampling.min_probability: must be greater than 0 and at most 1 (got 0)',

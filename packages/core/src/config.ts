@@ -1,7 +1,12 @@
 import { z } from 'zod';
+import { AlertsSchema, type AlertsSection, alertsProblems, resolveAlerts } from './alerting/rules.ts';
+import type { AlertsConfig } from './alerting/types.ts';
+import { DIMENSION, dimensionName, durationSchema, hintFor, QUOTES_VALUE, section } from './config-schema.ts';
 import { ConfigError } from './env.ts';
 import type { SamplingConfig } from './sampling/types.ts';
 import type { ScoringConfig } from './scoring/types.ts';
+
+export { durationSchema, formatDuration, parseDuration } from './config-schema.ts';
 
 /**
  * livegrade.config.yaml: the settings that are policy rather than wiring
@@ -9,58 +14,6 @@ import type { ScoringConfig } from './scoring/types.ts';
  * @livegrade/runtime (config-file.ts); this module only validates the parsed
  * YAML, so the same checks run in tests, the CLI and every service.
  */
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const UNIT_HINT = 'use a duration with a unit, e.g. 5s';
-
-function durationProblem(input: unknown): string {
-  // A bare number is the likely mistake (seconds? ms?), so it gets its own hint.
-  if (typeof input === 'number' || (typeof input === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(input))) return UNIT_HINT;
-  return 'expected a duration such as 250ms, 5s, 2m, 72h or 7d';
-}
-
-/** '250ms', '5s', '1.5m', '72h', '7d' → milliseconds (rounded to a whole ms). Throws RangeError otherwise. */
-export function parseDuration(text: string): number {
-  const m = DURATION.exec(text);
-  if (!m) throw new RangeError(`${durationProblem(text)} (got ${JSON.stringify(text)})`);
-  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
-}
-
-/**
- * A duration key: written as a string with a unit, parsed to ms. Bounds are
- * given as durations too, so the messages speak the user's units.
- */
-export function durationSchema(bounds: { min?: string; max?: string } = {}) {
-  const min = bounds.min === undefined ? undefined : parseDuration(bounds.min);
-  const max = bounds.max === undefined ? undefined : parseDuration(bounds.max);
-  return z
-    .string({ error: (iss) => durationProblem(iss.input) })
-    .regex(DURATION, { error: (iss) => durationProblem(iss.input) })
-    .transform(parseDuration)
-    .refine((ms) => min === undefined || ms >= min, `must be at least ${bounds.min}`)
-    .refine((ms) => max === undefined || ms <= max, `must be at most ${bounds.max}`);
-}
-
-/**
- * A section (mapping) of the file: unknown keys are refused, every key is
- * optional, and a key written with nothing under it (all children commented
- * out, which YAML reads as null) means the defaults.
- */
-function section<Shape extends z.ZodRawShape>(shape: Shape) {
-  const obj = z.strictObject(shape, {
-    error: (iss) => (iss.code === 'invalid_type' ? 'expected a mapping of keys (key: value lines)' : undefined),
-  });
-  return (
-    obj
-      .nullable()
-      .transform((v) => v ?? obj.parse({}))
-      // Every section key has a default (DEFAULT_CONFIG parses {} at import, so one without fails at once).
-      .prefault({} as z.input<typeof obj>)
-  );
-}
-
-const DIMENSION = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 const KeepAlwaysSchema = section({
   error: z.boolean().default(true).describe('keep every trace with a span whose status is ERROR'),
@@ -130,10 +83,6 @@ export const SamplingSchema = section({
       'how long recent_spans holds every span, so late feedback or an override can still promote its trace; 1h to 30d',
     ),
 });
-
-const dimensionName = z
-  .string()
-  .regex(DIMENSION, 'expected a dimension name: a letter or _ then letters, digits, _, . or -');
 
 const MinEffectSchema = section({
   rate: z
@@ -214,10 +163,13 @@ export const ScoringSchema = section({
   min_effect: MinEffectSchema.describe('smallest changes that count as degradation, however significant'),
 });
 
-export const LivegradeConfigSchema = z.strictObject(
+const ConfigSectionsSchema = z.strictObject(
   {
     sampling: SamplingSchema.describe('tail-based sampling of traces (DESIGN.md §5)'),
     scoring: ScoringSchema.describe('per-slice scoring windows against the active baseline (DESIGN.md §6)'),
+    alerts: AlertsSchema.describe(
+      'alert rules over the scored slices, and the receivers their notifications go to (DESIGN.md §7)',
+    ),
   },
   {
     error: (iss) =>
@@ -225,55 +177,148 @@ export const LivegradeConfigSchema = z.strictObject(
   },
 );
 
+/** The checks of the alerts section against the scoring section, reported with the rest of the file's mistakes. */
+function checkAlertsAgainst(scoringOf: (doc: Record<string, unknown>) => unknown) {
+  return (doc: unknown, ctx: z.RefinementCtx) => {
+    if (!isMapping(doc)) return;
+    const invalid = (path: PropertyKey[]) => ctx.issues.some((i) => path.every((p, k) => i.path?.[k] === p));
+    for (const p of alertsProblems(doc.alerts, scoringOf(doc), invalid)) {
+      ctx.addIssue({ code: 'custom', path: p.path, message: p.message, params: QUOTES_VALUE });
+    }
+  };
+}
+
+export const LivegradeConfigSchema = ConfigSectionsSchema.superRefine(
+  checkAlertsAgainst((d) => d.scoring),
+  { when: () => true },
+).transform((c) => ({ sampling: c.sampling, scoring: c.scoring, alerts: resolveAlerts(c.alerts, c.scoring) }));
+
 /** The validated file; durations are milliseconds. */
 export interface LivegradeConfig {
   sampling: SamplingConfig;
   scoring: ScoringConfig;
+  alerts: AlertsConfig;
 }
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // The sampler is written against SamplingConfig; this stops the build if the schema's output drifts from it.
 true satisfies Same<z.output<typeof LivegradeConfigSchema>, LivegradeConfig>;
+true satisfies Same<AlertsSection['receivers'], AlertsConfig['receivers']>;
 
-/** Keys whose values are never echoed in messages (later sections will hold webhooks). */
-const SECRET = /password|token|secret|webhook/i;
+/** Keys whose values are never echoed in messages (a receiver's URL is a secret). */
+const SECRET = /password|token|secret|webhook|^url$/i;
 
 /**
  * Validates a parsed config file (null/undefined, i.e. an empty file, means
  * all defaults). Throws ConfigError listing every problem, one per line, as
- * `<source>: <dotted.key>: <message> (got <value>)`.
+ * `<source>: <dotted.key>: <message> (got <value>)`; a problem inside an
+ * alert rule names the rule: `alerts.rules[2] (override-rate): window: ...`.
  */
 export function parseConfig(input: unknown, source = 'livegrade.config.yaml'): LivegradeConfig {
-  const r = LivegradeConfigSchema.safeParse(input ?? {});
+  return validate(LivegradeConfigSchema, input ?? {}, source);
+}
+
+/** Every key at its default; frozen because it is shared. */
+export const DEFAULT_CONFIG: LivegradeConfig = deepFreeze(parseConfig({}));
+
+/**
+ * Validates alert rules for `livegrade alerts check <file>`, with the
+ * messages parseConfig gives. `input` is a whole livegrade.config.yaml, or a
+ * document holding only the alerts section (under `alerts:`, or its
+ * `receivers:`/`rules:` at the top), whose windows and grouping sets are then
+ * checked against `base`, the configuration the rules will run with.
+ */
+export function checkAlertRules(
+  input: unknown,
+  source = 'livegrade.config.yaml',
+  base: Pick<LivegradeConfig, 'scoring'> = DEFAULT_CONFIG,
+): AlertsConfig {
+  const doc = input ?? {};
+  if (isMapping(doc) && ('sampling' in doc || 'scoring' in doc)) return parseConfig(doc, source).alerts;
+  const bare = isMapping(doc) && !('alerts' in doc) && ('rules' in doc || 'receivers' in doc);
+  const schema = z
+    .strictObject({ alerts: AlertsSchema }, { error: () => 'expected a mapping with an "alerts:" section' })
+    .superRefine(
+      checkAlertsAgainst(() => base.scoring),
+      { when: () => true },
+    )
+    .transform((d) => resolveAlerts(d.alerts, base.scoring));
+  return validate(schema, bare ? { alerts: doc } : doc, source);
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function validate<T>(schema: z.ZodType<T>, input: unknown, source: string): T {
+  const r = schema.safeParse(input);
   if (r.success) return r.data;
   const lines: string[] = [];
-  for (const issue of r.error.issues) {
+  for (const issue of unfoldUnions(r.error.issues)) {
     if (issue.code === 'unrecognized_keys') {
       // One line per key, each with its full path, so every typo is findable.
-      const known = knownKeysAt(issue.path);
+      const known = knownKeysAt(schema, issue.path, input);
       for (const key of issue.keys) {
-        const near = closest(key, known);
-        const hint = near ? `did you mean "${near}"?` : `expected one of: ${known.join(', ')}`;
-        lines.push(problem(source, [...issue.path, key], `unknown key (${hint})`, input));
+        lines.push(problem(source, [...issue.path, key], `unknown key (${hintFor(key, known)})`, input));
       }
+    } else if (issue.code === 'invalid_key') {
+      // the value under a bad key is no help; the key is
+      const key = String(issue.path.at(-1));
+      lines.push(problem(source, issue.path, `${issue.message} (got ${show(key)})`, input, true));
     } else {
-      lines.push(problem(source, issue.path, issue.message, input));
+      const quotes = issue.code === 'custom' && issue.params?.quotesValue === true;
+      lines.push(problem(source, issue.path, issue.message, input, quotes));
     }
   }
   const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
   throw new ConfigError(`invalid configuration in ${source} (${count}):\n${lines.map((l) => `  ${l}`).join('\n')}`);
 }
 
-/** Every key at its default; frozen because it is shared. */
-export const DEFAULT_CONFIG: LivegradeConfig = deepFreeze(parseConfig({}));
+/**
+ * A union (a rule's condition, a grouping set) fails as one "invalid input";
+ * the useful report is the mistakes of the branch the value was written for:
+ * the one that did not reject it outright by its type or literal.
+ */
+function unfoldUnions(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const fitting = issue.errors.find(
+        (branch) =>
+          !branch.every((e) => e.path.length === 0 && (e.code === 'invalid_type' || e.code === 'invalid_value')),
+      );
+      if (fitting) {
+        out.push(...unfoldUnions(fitting, path));
+        continue;
+      }
+    }
+    out.push({ ...issue, path });
+  }
+  return out;
+}
 
-function problem(source: string, path: PropertyKey[], message: string, input: unknown): string {
-  const where = path.length === 0 ? '' : `${dotted(path)}: `;
+function problem(source: string, path: PropertyKey[], message: string, input: unknown, quotesValue = false): string {
+  const where = path.length === 0 ? '' : `${located(path, input)}: `;
   const value = valueAt(input, path);
   let got = '';
-  if (path.some((p) => typeof p === 'string' && SECRET.test(p))) got = ' (got (hidden))';
-  else if (value.found) got = ` (got ${show(value.value)})`;
+  if (!quotesValue && isSecret(path, value.value)) got = ' (got (hidden))';
+  else if (!quotesValue && value.found) got = ` (got ${show(value.value)})`;
   return `${source}: ${where}${message}${got}`;
+}
+
+function isSecret(path: PropertyKey[], value: unknown): boolean {
+  if (path.some((p) => typeof p === 'string' && SECRET.test(p))) return true;
+  // a URL pasted where a receiver's url_env (or any receiver key) belongs
+  return path[0] === 'alerts' && path[1] === 'receivers' && (JSON.stringify(value) ?? '').includes('://');
+}
+
+/** The dotted path, naming the rule when it is inside one: `alerts.rules[2] (override-rate): window`. */
+function located(path: PropertyKey[], input: unknown): string {
+  if (path[0] !== 'alerts' || path[1] !== 'rules' || typeof path[2] !== 'number') return dotted(path);
+  const name = valueAt(input, path.slice(0, 3).concat('name')).value;
+  const rule = `alerts.rules[${path[2]}]${typeof name === 'string' && name !== '' ? ` (${name.slice(0, 60)})` : ''}`;
+  return path.length > 3 ? `${rule}: ${dotted(path.slice(3))}` : rule;
 }
 
 function dotted(path: PropertyKey[]): string {
@@ -295,48 +340,40 @@ function show(value: unknown): string {
 }
 
 /** The keys the schema allows in the mapping at `path`, for the unknown-key hint. */
-function knownKeysAt(path: PropertyKey[]): string[] {
-  let schema: unknown = LivegradeConfigSchema;
-  for (let i = 0; i <= path.length; i++) {
-    // Unwrap prefault/default/optional/nullable and transforms down to the object.
-    for (;;) {
-      if (schema instanceof z.ZodPipe) schema = schema.in;
-      else if (schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault) schema = schema.unwrap();
-      else if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) schema = schema.unwrap();
-      else break;
-    }
-    if (!(schema instanceof z.ZodObject)) return [];
-    if (i === path.length) return Object.keys(schema.shape);
-    schema = schema.shape[String(path[i])];
+function knownKeysAt(root: z.ZodType, path: PropertyKey[], input: unknown): string[] {
+  let schema: unknown = root;
+  for (let i = 0; ; i++) {
+    schema = unwrap(schema, valueAt(input, path.slice(0, i)).value);
+    if (i === path.length) return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    if (schema instanceof z.ZodObject) schema = schema.shape[String(path[i])];
+    else if (schema instanceof z.ZodArray) schema = schema.element;
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType;
+    else return [];
   }
-  return [];
 }
 
-function closest(key: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const c of candidates) {
-    const d = editDistance(key.toLowerCase(), c.toLowerCase());
-    const near = d <= Math.max(1, Math.floor(Math.max(key.length, c.length) * 0.4));
-    const prefix = key.length >= 3 && (c.startsWith(key) || key.startsWith(c));
-    if ((near || prefix) && d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
+/** Down to the schema that validates `value` itself: through defaults, transforms and the branch of a union it fits. */
+function unwrap(schema: unknown, value: unknown): unknown {
+  for (;;) {
+    if (schema instanceof z.ZodPipe) schema = schema.in;
+    else if (schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault) schema = schema.unwrap();
+    else if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) schema = schema.unwrap();
+    else if (schema instanceof z.ZodUnion) {
+      const fits = (schema.options as unknown[])
+        .map((o) => unwrap(o, value))
+        .find((o) => o instanceof z.ZodObject && literalsMatch(o, value));
+      if (!fits) return schema;
+      schema = fits;
+    } else return schema;
   }
-  return best;
 }
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
+/** Whether the keys a union branch fixes to a literal (a receiver's `type`) have those values in `value`. */
+function literalsMatch(obj: z.ZodObject, value: unknown): boolean {
+  if (!isMapping(value)) return false;
+  return Object.entries(obj.shape).every(
+    ([k, s]) => !(s instanceof z.ZodLiteral) || (s.values as Set<unknown>).has(value[k]),
+  );
 }
 
 function deepFreeze<T>(value: T): T {

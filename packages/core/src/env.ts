@@ -52,6 +52,12 @@ export const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(16 * 1024 * 1024),
+  /** Slack incoming webhook of `type: slack` receivers; a secret: never logged nor stored */
+  LIVEGRADE_SLACK_WEBHOOK_URL: optionalNonEmpty.pipe(z.url().optional()),
+  /** Slack bot token (xoxb-...): with a receiver `channel`, posts through the Web API and threads repeats and resolves */
+  LIVEGRADE_SLACK_BOT_TOKEN: optionalNonEmpty,
+  /** Slack Web API base URL; only changed to point tests at a local stand-in */
+  LIVEGRADE_SLACK_API_URL: optionalNonEmpty.pipe(z.url().optional()),
   LIVEGRADE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,3 +1,4 @@
+export * from './alerting/index.ts';
 export * from './config.ts';
 export * from './conventions.ts';
 export * from './decision.ts';

@@ -19,12 +19,33 @@ export type ScoreWindowJob = z.infer<typeof ScoreWindowJob>;
 export const ScoreTickJob = z.strictObject({});
 export type ScoreTickJob = z.infer<typeof ScoreTickJob>;
 
+/** Sends one notification (stored in alert_notifications) to one receiver. */
+export const AlertDeliverJob = z.strictObject({
+  notification: z.string().min(1),
+  receiver: z.string().min(1),
+});
+export type AlertDeliverJob = z.infer<typeof AlertDeliverJob>;
+
 export const QUEUES = {
   scoring: {
     name: 'scoring',
     jobs: {
       tick: ScoreTickJob,
       window: ScoreWindowJob,
+    },
+  },
+  /** the scorer queues `evaluate` once a window is scored; the alerter runs the rules that read that window */
+  alerting: {
+    name: 'alerting',
+    jobs: {
+      evaluate: ScoreWindowJob,
+    },
+  },
+  /** one job per (notification, receiver), retried with backoff; 429 waits for Retry-After */
+  alertDelivery: {
+    name: 'alert-delivery',
+    jobs: {
+      deliver: AlertDeliverJob,
     },
   },
 } as const;
