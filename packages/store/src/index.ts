@@ -3,6 +3,7 @@ import { openStoreClients, type ReadLimits, type StoreClients } from './client.t
 import { migrate } from './migrate.ts';
 import { createRepository, type Repository } from './repository.ts';
 
+export * from './alerts.ts';
 export * from './baselines.ts';
 export * from './client.ts';
 export * from './migrate.ts';

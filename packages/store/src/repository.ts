@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { DecisionRow, VerdictRow } from '@livegrade/core';
+import { createAlertsRepository } from './alerts.ts';
 import type { StoreClients } from './client.ts';
 import { assertReadOnlySql } from './read-only-sql.ts';
 import { decisionInsertRow, SPAN_COLUMNS, type SpanRow } from './rows.ts';
@@ -57,6 +58,7 @@ export function createRepository(store: StoreClients) {
   const { writer, reader } = store;
   return {
     ...createScoringRepository(writer),
+    ...createAlertsRepository(writer),
     async insertDecisions(rows: DecisionRow[]) {
       if (rows.length === 0) return;
       await writer.insert({

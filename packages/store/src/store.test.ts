@@ -59,6 +59,10 @@ describe('store on the embedded ClickHouse engine', () => {
     assert.deepEqual(
       tables.map((t) => t.name),
       [
+        'alert_events',
+        'alert_notifications',
+        'alert_rule_progress',
+        'alert_state',
         'baseline_activations',
         'baselines',
         'decisions',
@@ -67,6 +71,7 @@ describe('store on the embedded ClickHouse engine', () => {
         'sampled_spans_from_recent',
         'sampler_progress',
         'schema_migrations',
+        'silences',
         'slice_metrics',
         'verdicts',
       ],
