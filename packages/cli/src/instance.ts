@@ -1,3 +1,10 @@
+import {
+  type Alerter,
+  alerterConfig,
+  createAlerter,
+  type DeliveryPolicy,
+  registerAlerterMetrics,
+} from '@livegrade/alerter';
 import { type Api, apiConfig, createApi } from '@livegrade/api';
 import { type Bus, createBus } from '@livegrade/bus';
 import { type Env, type LivegradeConfig, modesOf, topicsOf } from '@livegrade/core';
@@ -8,7 +15,7 @@ import { createSampler, registerSamplerMetrics, type Sampler, samplerConfig } fr
 import { createScorer, registerScorerMetrics, type Scorer, scorerConfig } from '@livegrade/scorer';
 import { openStore, type Store } from '@livegrade/store';
 
-export const SERVICES = ['gateway', 'sampler', 'scorer', 'api'] as const;
+export const SERVICES = ['gateway', 'sampler', 'scorer', 'alerter', 'api'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface Instance {
@@ -26,6 +33,7 @@ export interface Instance {
   gateway: Gateway | undefined;
   sampler: Sampler | undefined;
   scorer: Scorer | undefined;
+  alerter: Alerter | undefined;
   api: Api | undefined;
   /** bound addresses, e.g. { gateway: 'http://127.0.0.1:4318' } */
   urls: Partial<Record<ServiceName, string>>;
@@ -38,6 +46,10 @@ export interface StartOptions {
   partitions?: number;
   /** replaces livegrade.config.yaml (tests) */
   config?: LivegradeConfig;
+  /** where the url_env variables of webhook receivers are read (default process.env) */
+  processEnv?: Record<string, string | undefined>;
+  /** replaces the alerter's delivery retry policy (tests shorten its backoff) */
+  alertDelivery?: Partial<DeliveryPolicy>;
 }
 
 /**
@@ -66,6 +78,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
     gateway: undefined,
     sampler: undefined,
     scorer: undefined,
+    alerter: undefined,
     api: undefined,
     urls: {},
     async stop() {
@@ -84,7 +97,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
       { name: topics.verdicts, partitions },
       { name: topics.dlq, partitions: 1 },
     ]);
-    if (services.has('sampler') || services.has('scorer') || services.has('api')) {
+    if (services.has('sampler') || services.has('scorer') || services.has('alerter') || services.has('api')) {
       const store = await openStore(env);
       instance.store = store;
       stops.push(() => store.close());
@@ -102,11 +115,31 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
       stops.push(() => sampler.stop());
     }
     if (services.has('scorer') && instance.store) {
-      const scorer = createScorer({ jobs, store: instance.store, logger, config: scorerConfig(loaded.config.scoring) });
+      const alerting = loaded.config.alerts.rules.length > 0;
+      const config = scorerConfig(loaded.config.scoring, { alerting });
+      const scorer = createScorer({ jobs, store: instance.store, logger, config });
       registerScorerMetrics(instance.metrics, () => scorer.stats());
       await scorer.start();
       instance.scorer = scorer;
       stops.push(() => scorer.stop());
+    }
+    if (services.has('alerter') && instance.store) {
+      const alerter = createAlerter({
+        jobs,
+        store: instance.store,
+        logger,
+        config: alerterConfig(loaded.config.alerts, opts.alertDelivery),
+        env: {
+          ...(opts.processEnv ?? process.env),
+          LIVEGRADE_SLACK_WEBHOOK_URL: env.LIVEGRADE_SLACK_WEBHOOK_URL,
+          LIVEGRADE_SLACK_BOT_TOKEN: env.LIVEGRADE_SLACK_BOT_TOKEN,
+          LIVEGRADE_SLACK_API_URL: env.LIVEGRADE_SLACK_API_URL,
+        },
+      });
+      registerAlerterMetrics(instance.metrics, () => alerter.stats());
+      await alerter.start();
+      instance.alerter = alerter;
+      stops.push(() => alerter.stop());
     }
     if (services.has('api') && instance.store) {
       const api = createApi({
@@ -115,6 +148,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
         config: apiConfig(env),
         metrics: instance.metrics,
         scoring: loaded.config.scoring,
+        alerts: loaded.config.alerts,
       });
       instance.urls.api = await api.start();
       instance.api = api;

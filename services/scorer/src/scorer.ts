@@ -40,6 +40,7 @@ export function createScorer(deps: {
   const { jobs, store, config } = deps;
   const logger = deps.logger.child({ service: 'scorer' });
   const queue = jobs.queue(QUEUES.scoring);
+  const alerting = jobs.queue(QUEUES.alerting);
   const baselines = baselineCache(store);
   const stats: ScorerStats = { windows: { completed: 0, failed: 0 }, lastDurationMs: 0 };
   let worker: Worker | undefined;
@@ -58,6 +59,8 @@ export function createScorer(deps: {
     const started = performance.now();
     try {
       const result = await scoreWindow({ store, baselines }, config.scoring, w);
+      // the alerter evaluates each window once; a re-scored window is not evaluated again
+      if (config.alerting) await alerting.add('evaluate', w, { jobId: `evaluate-${w.window_ms}-${w.end_ms}` });
       stats.windows.completed++;
       stats.lastDurationMs = performance.now() - started;
       logger.info({ ...result, ms: Math.round(stats.lastDurationMs) }, 'window scored');

@@ -1,0 +1,41 @@
+import { type AlertsConfig, DEFAULT_CONFIG } from '@livegrade/core';
+
+export interface DeliveryPolicy {
+  /** runs of one delivery before it is given up (recorded as gave_up) */
+  attempts: number;
+  /** first retry delay; doubles per retry up to maxBackoffMs */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** share of each delay drawn at random, so receivers coming back are not hit by every retry at once */
+  jitter: number;
+  /** deliveries run at once by one worker */
+  concurrency: number;
+}
+
+export interface AlerterConfig {
+  alerts: AlertsConfig;
+  delivery: DeliveryPolicy;
+  /** notifications this recent with no final delivery outcome are queued again at start (the outbox replay) */
+  replayHorizonMs: number;
+}
+
+/**
+ * 40 attempts from 1 s doubling to a 5 min cap: a receiver may be down for
+ * about 2.7 h before a notification is given up, long enough for a Slack
+ * outage, short enough that a message is not delivered a day late. A 429
+ * waits for its Retry-After instead and still counts as an attempt.
+ */
+export const DEFAULT_DELIVERY: DeliveryPolicy = {
+  attempts: 40,
+  backoffMs: 1000,
+  maxBackoffMs: 5 * 60_000,
+  jitter: 0.2,
+  concurrency: 4,
+};
+
+export function alerterConfig(
+  alerts: AlertsConfig = DEFAULT_CONFIG.alerts,
+  delivery: Partial<DeliveryPolicy> = {},
+): AlerterConfig {
+  return { alerts, delivery: { ...DEFAULT_DELIVERY, ...delivery }, replayHorizonMs: 24 * 3600_000 };
+}
