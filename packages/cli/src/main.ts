@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { parseEnv } from '@livegrade/core';
+import { alerts } from './commands/alerts.ts';
 import { baseline } from './commands/baseline.ts';
+import { silence } from './commands/silence.ts';
 import { sql } from './commands/sql.ts';
 import { up } from './commands/up.ts';
 import { UsageError } from './usage.ts';
@@ -11,6 +13,10 @@ const HELP = `livegrade — grade AI decisions on live traffic
   livegrade sql "<SELECT ...>" [--format table|json|csv|tsv]
   livegrade baseline register --name <name> --from <time> --to <time> [--model-version <v>] [--activate]
   livegrade baseline list | show <name> [--format table|json] | activate <name>
+  livegrade alerts check <file>                validate alert rules (livegrade.config.yaml, or a file with just alerts:)
+  livegrade alerts list [--json]               firing and pending alerts, worst first
+  livegrade silence add --rule <rule|*> --slice <slice|*> --for <duration> --comment <why> [--by <name>]
+  livegrade silence list [--all] [--json] | expire <id>
 
 Configuration comes from LIVEGRADE_* environment variables (see README.md).`;
 
@@ -27,6 +33,13 @@ export async function main(argv: string[]): Promise<number> {
         to: { type: 'string' },
         'model-version': { type: 'string' },
         activate: { type: 'boolean' },
+        rule: { type: 'string' },
+        slice: { type: 'string' },
+        for: { type: 'string' },
+        comment: { type: 'string' },
+        by: { type: 'string' },
+        all: { type: 'boolean' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -47,6 +60,18 @@ export async function main(argv: string[]): Promise<number> {
           modelVersion: values['model-version'],
           activate: values.activate,
           format: values.format,
+        });
+      case 'alerts':
+        return await alerts(env, rest, { json: values.json });
+      case 'silence':
+        return await silence(env, rest, {
+          rule: values.rule,
+          slice: values.slice,
+          for: values.for,
+          comment: values.comment,
+          by: values.by,
+          all: values.all,
+          json: values.json,
         });
       case 'sql':
         return await sql(env, rest.join(' ') || undefined, { format: values.format });

@@ -48,6 +48,14 @@ export async function loadConfig(
 
 /** Parses YAML text and validates it; `source` names the file in messages. Empty text means the defaults. */
 export function parseConfigYaml(text: string, source: string): LivegradeConfig {
+  return parseConfig(parseYaml(text, source), source);
+}
+
+/**
+ * YAML text → plain data, unvalidated (`livegrade alerts check` validates
+ * only the rules). Every failure is a ConfigError with `source:line:col`.
+ */
+export function parseYaml(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {
@@ -59,14 +67,12 @@ export function parseConfigYaml(text: string, source: string): LivegradeConfig {
     });
     throw new ConfigError(`invalid YAML in ${source}:\n${lines.join('\n')}`);
   }
-  let data: unknown;
   try {
-    data = doc.toJS();
+    return doc.toJS();
   } catch (e) {
     // e.g. an alias expanded past the limit (a "billion laughs" file)
     throw new ConfigError(`invalid YAML in ${source}: ${(e as Error).message}`);
   }
-  return parseConfig(data, source);
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

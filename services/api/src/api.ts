@@ -1,11 +1,23 @@
-import { DEFAULT_CONFIG, type ScoringConfig } from '@livegrade/core';
+import { type AlertsConfig, DEFAULT_CONFIG, type ScoringConfig } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { createHttpServer, type Logger, type Registry, registerMetricsRoute } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
+import { registerAlerts } from './alerts.ts';
 import { registerAuth } from './auth.ts';
 import { registerBaselines } from './baselines.ts';
 import type { ApiConfig } from './config.ts';
 import { registerSql } from './sql.ts';
+
+/** what the CLI runs on the store itself when no instance runs */
+export {
+  AlertsRequestError,
+  addSilence,
+  expireSilence,
+  type ListedAlert,
+  listAlerts,
+  listSilences,
+  type SilenceRequest,
+} from './alerts.ts';
 
 export interface Api {
   app: FastifyInstance;
@@ -21,6 +33,8 @@ export function createApi(deps: {
   metrics?: Registry;
   /** the grouping sets baselines are registered over (livegrade.config.yaml scoring.slices) */
   scoring?: Pick<ScoringConfig, 'slices'>;
+  /** the validated alerts: section: severities of listed alerts, rule names a silence may name */
+  alerts?: AlertsConfig;
 }): Api {
   const { store, logger, config } = deps;
   const app = createHttpServer({ logger, service: 'api', bodyLimit: 1024 * 1024 });
@@ -28,6 +42,7 @@ export function createApi(deps: {
   app.get('/healthz', async () => ({ ok: true, service: 'livegrade' }));
   registerSql(app, store);
   registerBaselines(app, store, deps.scoring ?? DEFAULT_CONFIG.scoring);
+  registerAlerts(app, store, deps.alerts);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   return {
     app,
