@@ -1,4 +1,4 @@
-import { type Env, modesOf } from '@livegrade/core';
+import { formatDuration as duration, type Env, modesOf } from '@livegrade/core';
 import { SERVICES, type ServiceName, startInstance } from '../instance.ts';
 import { UsageError } from '../usage.ts';
 
@@ -29,6 +29,15 @@ export async function up(env: Env, options: { services?: string | undefined }): 
       `  scorer: windows ${windows} every ${duration(c.interval)} over ${c.slices.length} grouping sets (jobs: ${modes.jobs === 'bullmq' ? `BullMQ at ${redisHost(env.LIVEGRADE_REDIS_URL)}` : 'in-process'})`,
     );
   }
+  if (instance.alerter) {
+    const a = instance.config.alerts;
+    const n = a.rules.length;
+    lines.push(
+      n === 0
+        ? '  alerter: no rules (declare them under alerts: in livegrade.config.yaml)'
+        : `  alerter: ${n} rule${n === 1 ? '' : 's'} → ${Object.keys(a.receivers).join(', ')}`,
+    );
+  }
   lines.push('Press Ctrl+C to stop.');
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -44,19 +53,6 @@ export async function up(env: Env, options: { services?: string | undefined }): 
   });
   await instance.stop();
   return 0;
-}
-
-/** 900000 → '15m': the largest unit that divides it, as durations are written in the config */
-function duration(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
 }
 
 /** host:port of a Redis URL, without credentials */
