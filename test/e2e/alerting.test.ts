@@ -16,14 +16,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Instance, type StartOptions, startInstance } from '@livegrade/cli';
-import { DEFAULT_CONFIG, type LivegradeConfig, parseConfig, topicsOf } from '@livegrade/core';
-import { encodeTraces } from '@livegrade/otlp';
+import { DEFAULT_CONFIG, type LivegradeConfig, parseConfig } from '@livegrade/core';
 import { activateBaseline, registerBaseline } from '@livegrade/store';
 import { tempDataDir, testEnv } from '../support/env.ts';
 import { type FakeReceiver, startFakeReceiver } from '../support/fake-receiver.ts';
 import { redisPrefixCleanup, requireKafka, requireRedis, uniqueKafkaNames } from '../support/infra.ts';
 import type { Mode } from '../support/instance.ts';
-import { type ReviewedDecision, reviewedTraffic } from '../support/reviewed-service.ts';
+import { reviewedTraffic, sendReviewed } from '../support/reviewed-service.ts';
 import { countVisible } from '../support/store.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -134,7 +133,7 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
         ...phase(3),
         ...phase(4, RESHIP_EN),
       ];
-      await send(instance, traffic);
+      await sendReviewed(instance, traffic);
       const store = instance.store!;
       await waitFor(
         `${traffic.length} decisions and as many reviews`,
@@ -263,21 +262,4 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
 /** the id of the notification a generic webhook body carries */
 function notificationOf(body: unknown): string | undefined {
   return (body as { notification?: { id?: string } } | null)?.notification?.id;
-}
-
-async function send(instance: Instance, traffic: ReviewedDecision[]) {
-  const topics = topicsOf(instance.env);
-  const producer = instance.bus.producer();
-  for (let i = 0; i < traffic.length; i += 500) {
-    const batch = traffic.slice(i, i + 500);
-    await producer.send(
-      topics.spans,
-      batch.map((d) => ({ key: d.traceId, value: Buffer.from(encodeTraces([d.span])) })),
-    );
-    await producer.send(
-      topics.verdicts,
-      batch.map((d) => ({ key: d.decisionId, value: Buffer.from(JSON.stringify(d.review)) })),
-    );
-  }
-  await producer.close();
 }

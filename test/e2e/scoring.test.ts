@@ -8,12 +8,11 @@
 // window over the same many slices flags nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_CONFIG, type LivegradeConfig, topicsOf } from '@livegrade/core';
-import { encodeTraces } from '@livegrade/otlp';
+import { DEFAULT_CONFIG, type LivegradeConfig } from '@livegrade/core';
 import { activateBaseline, registerBaseline, type StoredSliceMetric } from '@livegrade/store';
 import { redisPrefixCleanup, requireKafka, requireRedis } from '../support/infra.ts';
 import { type Mode, startTestInstance } from '../support/instance.ts';
-import { type ReviewedDecision, reviewedTraffic } from '../support/reviewed-service.ts';
+import { reviewedTraffic, sendReviewed } from '../support/reviewed-service.ts';
 import { countVisible } from '../support/store.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -73,7 +72,7 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
           seed: 3,
         }),
       ];
-      await send(instance, traffic);
+      await sendReviewed(instance, traffic);
       const store = instance.store!;
       await waitFor(
         `${traffic.length} decisions and as many reviews`,
@@ -173,21 +172,4 @@ function degradedOf(rows: StoredSliceMetric[]): string[] {
 
 function withoutScoredAt({ scored_at: _, ...rest }: StoredSliceMetric) {
   return rest;
-}
-
-async function send(instance: Awaited<ReturnType<typeof startTestInstance>>, traffic: ReviewedDecision[]) {
-  const topics = topicsOf(instance.env);
-  const producer = instance.bus.producer();
-  for (let i = 0; i < traffic.length; i += 500) {
-    const batch = traffic.slice(i, i + 500);
-    await producer.send(
-      topics.spans,
-      batch.map((d) => ({ key: d.traceId, value: Buffer.from(encodeTraces([d.span])) })),
-    );
-    await producer.send(
-      topics.verdicts,
-      batch.map((d) => ({ key: d.decisionId, value: Buffer.from(JSON.stringify(d.review)) })),
-    );
-  }
-  await producer.close();
 }

@@ -1,4 +1,6 @@
-import type { FlatSpan } from '@livegrade/core';
+import type { Instance } from '@livegrade/cli';
+import { type FlatSpan, topicsOf } from '@livegrade/core';
+import { encodeTraces } from '@livegrade/otlp';
 import { hexId, rng } from './traffic.ts';
 
 /**
@@ -92,4 +94,22 @@ export function reviewedTraffic(types: string[], languages: string[], phase: Pha
     }
   }
   return out;
+}
+
+/** Produces the decisions (one OTLP message per trace) and their reviews to the instance's topics. */
+export async function sendReviewed(instance: Pick<Instance, 'env' | 'bus'>, traffic: ReviewedDecision[]) {
+  const topics = topicsOf(instance.env);
+  const producer = instance.bus.producer();
+  for (let i = 0; i < traffic.length; i += 500) {
+    const batch = traffic.slice(i, i + 500);
+    await producer.send(
+      topics.spans,
+      batch.map((d) => ({ key: d.traceId, value: Buffer.from(encodeTraces([d.span])) })),
+    );
+    await producer.send(
+      topics.verdicts,
+      batch.map((d) => ({ key: d.decisionId, value: Buffer.from(JSON.stringify(d.review)) })),
+    );
+  }
+  await producer.close();
 }
