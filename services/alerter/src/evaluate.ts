@@ -5,6 +5,7 @@ import {
   type QUEUES,
   type RuleEvaluation,
   type ScoreWindowJob,
+  sliceKeys,
 } from '@livegrade/core';
 import type { JobQueue } from '@livegrade/jobs';
 import type { Repository } from '@livegrade/store';
@@ -54,6 +55,7 @@ export async function evaluateWindow(deps: EvaluateDeps, window: ScoreWindowJob)
     store.alertStates(due.map((r) => r.name)),
     store.silences({ now }),
   ]);
+  const keys = sliceKeys();
   const results = due.map((rule) =>
     evaluateRule({
       rule,
@@ -62,6 +64,7 @@ export async function evaluateWindow(deps: EvaluateDeps, window: ScoreWindowJob)
       states: states.filter((s) => s.rule === rule.name),
       silences,
       now,
+      sliceKeys: keys,
     }),
   );
   const notifications = results.flatMap((r) => r.notifications);
