@@ -6,14 +6,16 @@
 // CPU profile of each writer run there; BENCH_LIVE_HEAP_MS=3000 logs the
 // largest live heap of each real-policy run (a full GC every 3 s: slower).
 // BENCH_SCORER_DECISIONS (default "1000000,10000000") lists the decisions
-// per scored window; BENCH_PARTS (default "sampler,sdk,scorer") picks what
-// runs. Needs the local Kafka broker (scripts/bench.mjs starts it). ~10
-// minutes on 2 cores; BENCH_TRACES=10000,100000 BENCH_SCORER_DECISIONS=1000000
-// takes ~2.
+// per scored window; BENCH_PARTS (default "sampler,sdk,scorer,alerter")
+// picks what runs; the alerter part (alert latency in accelerated time, the
+// evaluation of 100 rules × 1,000 slices) takes ~10 s. Needs the local Kafka
+// broker (scripts/bench.mjs starts it). ~10 minutes on 2 cores;
+// BENCH_TRACES=10000,100000 BENCH_SCORER_DECISIONS=1000000 takes ~2.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CONFIG, type SamplingConfig } from '@livegrade/core';
+import { benchAlerter } from './alerter.ts';
 import { FAILURE_RATE, LOW_SCORE_RATE } from './dataset.ts';
 import { benchSampler } from './sampler.ts';
 import { benchScorer } from './scorer.ts';
@@ -34,7 +36,7 @@ const sampling: SamplingConfig = {
 const cpuProfileDir = process.env.BENCH_CPU_PROFILE_DIR ? resolve(process.env.BENCH_CPU_PROFILE_DIR) : undefined;
 if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
-const parts = new Set((process.env.BENCH_PARTS ?? 'sampler,sdk,scorer').split(',').map((p) => p.trim()));
+const parts = new Set((process.env.BENCH_PARTS ?? 'sampler,sdk,scorer,alerter').split(',').map((p) => p.trim()));
 const scorerSizes = (process.env.BENCH_SCORER_DECISIONS ?? '1000000,10000000')
   .split(',')
   .map((s) => Number(s.trim().replaceAll('_', '')))
@@ -50,6 +52,7 @@ const s = parts.has('sampler')
   : undefined;
 const k = parts.has('sdk') ? await benchSdk() : undefined;
 const sc = parts.has('scorer') ? await benchScorer(scorerSizes) : [];
+const al = parts.has('alerter') ? await benchAlerter() : undefined;
 
 const count = (n: number) => n.toLocaleString('en-US');
 const signed = (n: number) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(2)}`;
@@ -174,6 +177,47 @@ for (const r of sc) {
     },
   );
 }
+if (al) {
+  const { latency: l, rules: e } = al;
+  const pct = (v: number | null) => (v === null ? '?' : `${(v * 100).toFixed(1)}%`);
+  const dataTime = (ms: number) => {
+    const sec = Math.round(ms / 1000);
+    return `${Math.floor(sec / 60)} min ${sec % 60} s`;
+  };
+  const alertMs = l.alertAt - l.firstDegradedAt;
+  const verdictMs = l.verdictAt - l.firstDegradedAt;
+  const t0 = l.firstDegradedAt - (l.firstDegradedAt % 60_000);
+  rows.push(
+    {
+      measure: 'alert latency, data time: first degraded decision → webhook',
+      value: dataTime(alertMs),
+      baseline: `${dataTime(verdictMs)} scorer's verdict (earliest alert)`,
+      ratio: fmt.ratio(alertMs, verdictMs),
+      note: `15m window ending T0+${(l.firingWindowEnd - t0) / 60_000} min + 30 s lag; ${l.slices} type×language slices × ${l.reviewedPerSliceMinute} reviewed decisions/min, one 5% → 30% overridden at T0 (the message names ${l.firedSlices.length === 1 ? 'it alone' : l.firedSlices.join(' | ')}); ${pct(l.figures.value)} vs ${pct(l.figures.baseline_value)} on n ${l.figures.n}, q ${l.figures.q_value?.toFixed(4)}`,
+    },
+    {
+      measure: '  wall time of that tick: scoring → webhook received',
+      value: fmt.ms(l.tick.receivedMs),
+      baseline: `${fmt.ms(l.tick.scoredMs)} the tick's scoring alone`,
+      ratio: fmt.ratio(l.tick.receivedMs, l.tick.scoredMs),
+      note: `15m window scored at ${fmt.ms(l.tick.ruleWindowScoredMs)} (the 1h one next), all evaluated at ${fmt.ms(l.tick.evaluatedMs)}; ${l.steady.ticks} earlier ticks: scoring ${fmt.ms(l.steady.scoredMs)}, scoring + evaluation ${fmt.ms(l.steady.evaluatedMs)} (medians)`,
+    },
+    {
+      measure: `evaluate ${count(e.rules)} rules × ${count(e.slices)} slices: core evaluateRule`,
+      value: fmt.ms(e.coreMs),
+      baseline: `${fmt.ms(e.bareMs)} bare condition loop`,
+      ratio: fmt.ratio(e.coreMs, e.bareMs),
+      note: `median of ${e.coreRuns}; ${count(e.core.storedStates)} states in; ${count(e.core.transitions)} transitions, ${e.core.notifications} notifications, ${e.core.suppressed} silenced/inhibited`,
+    },
+    {
+      measure: `evaluate ${count(e.rules)} rules × ${count(e.slices)} slices: evaluateWindow, store`,
+      value: fmt.ms(e.windowMs),
+      baseline: `${fmt.ms(e.readsMs)} its reads alone`,
+      ratio: fmt.ratio(e.windowMs, e.readsMs),
+      note: `median of ${e.windowRuns} windows of ${count(e.metricRows)} slice_metrics rows; the rest: evaluateRule, writes of states, events, notifications, watermarks`,
+    },
+  );
+}
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 printTable(
   [
@@ -184,10 +228,11 @@ printTable(
     `real policy: config defaults, decision_wait ${fmt.ms(sampling.decision_wait)}, max_buffered_traces ${count(sampling.max_buffered_traces)}; throughput over elapsed − decision_wait (the last roots' mandated wait), keep-everything over elapsed`,
     'each writer in its own process (RSS is its own, ru_maxrss), fresh store and consumer group, same topic in the same run',
     'scoring: decisions generated in the engine over one hour, in time order (10 types × 99 languages × 3 model versions, 5% reviewed by 1 to 3, 1% thumbs-down), a baseline from an earlier hour, default scoring config; every figure a median of runs after a warm-up',
+    'alerting: scorer + alerter in one process (embedded store, in-process queues), webhook on 127.0.0.1; latency: default scoring (windows 15m and 1h, 1-min interval, 30 s lag), rule override_rate degraded with the defaults (15m, for 0, min_samples 100), decisions and senior reviews written minute by minute, one tick per data minute; 100 rules: 5 metrics, degraded and thresholds, for 0/2/5 min, states from 6 earlier windows, 2 silences, one wide slice firing over its 110 narrow ones',
   ].join('\n'),
   rows,
 );
 const details = join(tmpdir(), `livegrade-bench-${Date.now()}.json`);
-writeFileSync(details, JSON.stringify({ sampling, sampler: s, sdk: k, scorer: sc }, null, 2));
+writeFileSync(details, JSON.stringify({ sampling, sampler: s, sdk: k, scorer: sc, alerter: al }, null, 2));
 console.log(`\nevery child's result (store call timings, sampler counters): ${details}`);
 console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
