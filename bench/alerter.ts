@@ -26,6 +26,7 @@ import {
   type SliceMetricRow,
   sliceKeys,
   type ThresholdOp,
+  thresholdHolds,
   windowsDue,
 } from '@livegrade/core';
 import { createJobs } from '@livegrade/jobs';
@@ -427,19 +428,6 @@ function benchSilences(now: number): Silence[] {
   ];
 }
 
-function compare(value: number, op: ThresholdOp, bound: number): boolean {
-  switch (op) {
-    case '>':
-      return value > bound;
-    case '>=':
-      return value >= bound;
-    case '<':
-      return value < bound;
-    case '<=':
-      return value <= bound;
-  }
-}
-
 /** The least any evaluation must do: look at each (rule, slice) once and test its condition. */
 function bareConditions(rules: readonly AlertRule[], byMetric: ReadonlyMap<string, readonly Observation[]>): number {
   let held = 0;
@@ -447,7 +435,7 @@ function bareConditions(rules: readonly AlertRule[], byMetric: ReadonlyMap<strin
     const c = rule.condition;
     for (const o of byMetric.get(rule.metric)!) {
       if (o.value === null || o.n < rule.min_samples) continue;
-      if (c.kind === 'degraded' ? o.degraded : compare(o.value, c.op, c.fire)) held++;
+      if (c.kind === 'degraded' ? o.degraded : thresholdHolds(o.value, c.op, c.fire)) held++;
     }
   }
   return held;

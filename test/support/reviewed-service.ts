@@ -1,7 +1,9 @@
 import type { Instance } from '@livegrade/cli';
 import { type FlatSpan, topicsOf } from '@livegrade/core';
 import { encodeTraces } from '@livegrade/otlp';
+import { countVisible } from './store.ts';
 import { hexId, rng } from './traffic.ts';
+import { waitFor } from './wait.ts';
 
 /**
  * A simulated service whose every decision is reviewed by a senior reviewer:
@@ -96,8 +98,11 @@ export function reviewedTraffic(types: string[], languages: string[], phase: Pha
   return out;
 }
 
-/** Produces the decisions (one OTLP message per trace) and their reviews to the instance's topics. */
-export async function sendReviewed(instance: Pick<Instance, 'env' | 'bus'>, traffic: ReviewedDecision[]) {
+/**
+ * Produces the decisions (one OTLP message per trace) and their reviews to
+ * the instance's topics, and waits until the sampler has stored them all.
+ */
+export async function sendReviewed(instance: Pick<Instance, 'env' | 'bus' | 'store'>, traffic: ReviewedDecision[]) {
   const topics = topicsOf(instance.env);
   const producer = instance.bus.producer();
   for (let i = 0; i < traffic.length; i += 500) {
@@ -112,4 +117,14 @@ export async function sendReviewed(instance: Pick<Instance, 'env' | 'bus'>, traf
     );
   }
   await producer.close();
+  const store = instance.store!;
+  await waitFor(
+    `${traffic.length} decisions and as many reviews`,
+    async () =>
+      (await countVisible(store, 'SELECT count() FROM decisions')) === traffic.length &&
+      (await countVisible(store, 'SELECT count() FROM verdicts')) === traffic.length
+        ? true
+        : undefined,
+    { timeoutMs: 120_000 },
+  );
 }

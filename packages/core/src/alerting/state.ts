@@ -18,10 +18,11 @@ export function conditionHolds(
   if (obs === undefined || obs.value === null || obs.n < rule.min_samples) return false;
   const c = rule.condition;
   if (c.kind === 'degraded') return obs.degraded;
-  return compare(obs.value, c.op, active ? c.clear : c.fire);
+  return thresholdHolds(obs.value, c.op, active ? c.clear : c.fire);
 }
 
-function compare(value: number, op: ThresholdOp, bound: number): boolean {
+/** `value op bound` */
+export function thresholdHolds(value: number, op: ThresholdOp, bound: number): boolean {
   switch (op) {
     case '>':
       return value > bound;
