@@ -7,7 +7,7 @@ import { init } from '@livegrade/sdk';
 import { trace } from '@opentelemetry/api';
 import { requireKafka } from '../support/infra.ts';
 import { type Mode, startTestInstance } from '../support/instance.ts';
-import { countRaw, countVisible } from '../support/store.ts';
+import { countVisible } from '../support/store.ts';
 import { waitFor } from '../support/wait.ts';
 
 const kafka = await requireKafka();
@@ -81,7 +81,17 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
 
     it('keeps exactly one row per decision, with what the SDK recorded', async () => {
       const store = instance.store!;
-      assert.equal(await countRaw(store, 'decisions'), N, 'no duplicate rows even physically');
+      // A verdict (or a failing span) that reaches the sampler after its trace
+      // was decided, as happens on a busy machine, promotes the trace, which
+      // writes its decision again, kept: the only second row a decision may have.
+      const promoted = instance.sampler!.stats().promoted;
+      const [raw] = await store.select<{ extra: string }>(
+        'SELECT count() - uniqExact(decision_id) AS extra FROM decisions',
+      );
+      assert.ok(
+        Number(raw!.extra) <= promoted,
+        `no duplicate rows even physically (${raw!.extra}, ${promoted} promoted)`,
+      );
       assert.equal(await countVisible(store, 'SELECT count(DISTINCT decision_id) FROM decisions'), N);
       assert.equal(await countVisible(store, 'SELECT countIf(is_error) FROM decisions'), expectedErrors);
       const byType = JSON.parse(
