@@ -3,31 +3,17 @@
 // the store itself), then through a running instance's API, whose routes are
 // also called directly. Needs neither Kafka nor Redis.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import type { AlertState, Observation, Silence } from '@livegrade/core';
 import { openStore } from '@livegrade/store';
+import { livegrade } from '../support/cli.ts';
 import { tempDataDir, testEnv } from '../support/env.ts';
 import { startTestInstance } from '../support/instance.ts';
 
-const run = promisify(execFile);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-async function livegrade(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['packages/cli/bin/livegrade.mjs', ...args], {
-      env: { ...process.env, LIVEGRADE_LOG_LEVEL: 'silent', ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const RULES = `
 alerts:

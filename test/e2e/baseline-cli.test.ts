@@ -2,33 +2,19 @@
 // it: first with no instance running (the CLI opens the store itself), then
 // through a running instance's API (which holds the embedded store).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { KEEP_ALL, toDecisionRow, toVerdictRow } from '@livegrade/core';
 import { openStore } from '@livegrade/store';
+import { livegrade } from '../support/cli.ts';
 import { tempDataDir, testEnv } from '../support/env.ts';
 import { startTestInstance } from '../support/instance.ts';
 import { reviewedTraffic } from '../support/reviewed-service.ts';
 
-const run = promisify(execFile);
 const HOUR = 3_600_000;
 const end = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
 const from = new Date(end - HOUR).toISOString();
 const to = new Date(end).toISOString();
 const PER_SLICE = 20;
-
-async function livegrade(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['packages/cli/bin/livegrade.mjs', ...args], {
-      env: { ...process.env, LIVEGRADE_LOG_LEVEL: 'silent', ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('livegrade baseline', () => {
   const data = tempDataDir();

@@ -11,6 +11,7 @@ import { createLogger } from '@livegrade/runtime';
 import { Queue, QueueKeys } from 'bullmq';
 import { Redis } from 'ioredis';
 import { requireRedis } from '../../../test/support/infra.ts';
+import { rng } from '../../../test/support/traffic.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { RESERVED_JOB_IDS, resolveAddOptions, retryDelay } from './contract.ts';
 import { schemaVersion, TEST_QUEUE } from './fixtures/contract.ts';
@@ -31,18 +32,6 @@ function gate() {
     open = r;
   });
   return { open, opened };
-}
-
-/** A seeded PRNG (mulberry32), so the jitter tests draw the same numbers on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('retry delay', () => {
@@ -68,7 +57,8 @@ describe('retry delay', () => {
       1500,
       'the bottom of the range',
     );
-    const random = seededRandom(42);
+    // seeded, so the jitter checks draw the same numbers on every run
+    const random = rng(42);
     for (const [k, top] of [
       [1, 1000],
       [2, 2000],

@@ -10,8 +10,12 @@ import { PAIR_SEPARATOR, REVIEW_SEPARATOR, reviewFields, SCORE_BINS, type SliceA
 /** Dimensions that are columns of `decisions`; any other is a livegrade.slice.<dim> in the `slices` map. */
 const COLUMN_DIMENSIONS = new Set(['decision_type', 'model', 'model_version', 'service']);
 
-/** Dimension names are validated by the config schema ([A-Za-z_][A-Za-z0-9_.-]*), so they embed safely. */
-function dimensionExpr(dim: string): string {
+/**
+ * A slice dimension as an expression on `decisions AS d`: a column, or a key
+ * of the `slices` map. Dimension names are validated by the config schema
+ * ([A-Za-z_][A-Za-z0-9_.-]*), so they embed safely.
+ */
+export function dimensionExpr(dim: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(dim)) throw new RangeError(`invalid slice dimension "${dim}"`);
   return COLUMN_DIMENSIONS.has(dim) ? `d.${dim}` : `d.slices['${dim}']`;
 }

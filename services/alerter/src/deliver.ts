@@ -3,6 +3,7 @@ import { RetryAfterError, UnrecoverableJobError } from '@livegrade/jobs';
 import type { Logger } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
 import type { AlerterConfig } from './config.ts';
+import { slicesOf } from './evaluate.ts';
 import type { SendContext, Sender } from './notify/index.ts';
 
 export interface DeliverDeps {
@@ -40,7 +41,7 @@ export async function deliver(
         at: deps.now(),
         kind: 'delivery',
         rule: n?.rule ?? '',
-        slice: n ? n.alerts.map((a) => a.slice).join(' | ') : '',
+        slice: n ? slicesOf(n) : '',
         notification: id,
         receiver,
         attempt,

@@ -1,5 +1,6 @@
 import {
   type AlertEvent,
+  type AlertState,
   evaluateRule,
   type Notification,
   type QUEUES,
@@ -55,13 +56,19 @@ export async function evaluateWindow(deps: EvaluateDeps, window: ScoreWindowJob)
     store.alertStates(due.map((r) => r.name)),
     store.silences({ now }),
   ]);
+  const statesOf = new Map<string, AlertState[]>();
+  for (const s of states) {
+    const list = statesOf.get(s.rule);
+    if (list) list.push(s);
+    else statesOf.set(s.rule, [s]);
+  }
   const keys = sliceKeys();
   const results = due.map((rule) =>
     evaluateRule({
       rule,
       at: window.end_ms,
       observations: observations.get(rule.metric) ?? [],
-      states: states.filter((s) => s.rule === rule.name),
+      states: statesOf.get(rule.name) ?? [],
       silences,
       now,
       sliceKeys: keys,
@@ -132,7 +139,7 @@ function eventsOf(r: RuleEvaluation, now: number): AlertEvent[] {
         (receiver): AlertEvent => ({
           ...base,
           kind: 'notification',
-          slice: n.alerts.map((a) => a.slice).join(' | '),
+          slice: slicesOf(n),
           notification: n.id,
           receiver,
           detail: `${n.kind}: ${n.alerts.length} slice${n.alerts.length === 1 ? '' : 's'}`,
@@ -148,4 +155,9 @@ function eventsOf(r: RuleEvaluation, now: number): AlertEvent[] {
       }),
     ),
   ];
+}
+
+/** The slices of a notification, as alert_events records them in one row. */
+export function slicesOf(n: Pick<Notification, 'alerts'>): string {
+  return n.alerts.map((a) => a.slice).join(' | ');
 }

@@ -26,6 +26,7 @@ describe('slicePairs', () => {
     assert.deepEqual(slicePairs('*'), []);
     assert.deepEqual(slicePairs('decision_type=refund,language=hi'), ['decision_type=refund', 'language=hi']);
     assert.deepEqual(slicePairs('decision_type=a,b,language=hi'), ['decision_type=a,b', 'language=hi']);
+    assert.deepEqual(slicePairs('intent=a, b,language='), ['intent=a, b', 'language=']);
   });
 });
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { DecisionRow, VerdictRow } from '@livegrade/core';
 import { openStore, type Store } from '@livegrade/store';
 import { tempDataDir, testEnv } from '../../../../test/support/env.ts';
-import { failuresSql, parseSliceKey, sqlString } from './failures-sql.ts';
+import { failuresSql, sqlString } from './failures-sql.ts';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 const END = T0 + 15 * 60_000;
@@ -90,18 +90,6 @@ describe('failuresSql', () => {
     assert.equal(sqlString('a`b\nc'), "'a\\x60b\\nc'");
     const sql = failuresSql("language=x' OR '1'='1", T0, END);
     assert.match(sql, /d\.slices\['language'\] = 'x\\' OR \\'1\\'=\\'1'/);
-  });
-
-  it('reads a slice key back into its pairs, commas inside values included', () => {
-    assert.deepEqual(parseSliceKey('*'), []);
-    assert.deepEqual(parseSliceKey('decision_type=refund,language=hi'), [
-      ['decision_type', 'refund'],
-      ['language', 'hi'],
-    ]);
-    assert.deepEqual(parseSliceKey('intent=a, b,language='), [
-      ['intent', 'a, b'],
-      ['language', ''],
-    ]);
   });
 
   describe('on the embedded engine, through the read-only user path', () => {

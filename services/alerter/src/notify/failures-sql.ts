@@ -5,9 +5,8 @@
  * (packages/store/src/slice-aggregates.ts), so what it lists is what the
  * rates counted.
  */
-
-/** Dimensions that are columns of `decisions`; any other is a key of its `slices` map. */
-const COLUMN_DIMENSIONS = new Set(['decision_type', 'model', 'model_version', 'service']);
+import { pairDimension, slicePairs } from '@livegrade/core';
+import { dimensionExpr } from '@livegrade/store';
 
 /** Verdicts come after their decision; scoring reads those since the window's start less this slack. */
 const VERDICT_SLACK_MS = 5 * 60_000;
@@ -35,25 +34,6 @@ export function sqlString(value: string): string {
   return `${out}'`;
 }
 
-/**
- * A slice key (`decision_type=refund,language=hi`, `*` for all traffic) as
- * (dimension, value) pairs. A pair starts at a `,` followed by a dimension
- * name and `=` (names are [A-Za-z_][A-Za-z0-9_.-]*), so a value may hold
- * commas unless one is followed by what looks like another pair.
- */
-export function parseSliceKey(slice: string): Array<[string, string]> {
-  if (slice === '*' || slice === '') return [];
-  return slice.split(/,(?=[A-Za-z_][A-Za-z0-9_.-]*=)/).map((pair) => {
-    const cut = pair.indexOf('=');
-    return cut === -1 ? [pair, ''] : [pair.slice(0, cut), pair.slice(cut + 1)];
-  });
-}
-
-/** A dimension's expression: a column by its fixed name, any other a map key quoted as a literal. */
-function dimensionExpr(dim: string): string {
-  return COLUMN_DIMENSIONS.has(dim) ? `d.${dim}` : `d.slices[${sqlString(dim)}]`;
-}
-
 function timeLiteral(ms: number): string {
   const iso = new Date(ms).toISOString();
   return `toDateTime64('${iso.slice(0, 10)} ${iso.slice(11, 23)}', 3, 'UTC')`;
@@ -68,8 +48,11 @@ function timeLiteral(ms: number): string {
  */
 export function failuresSql(slice: string, window_start: number, window_end: number): string {
   const verdictsFrom = timeLiteral(window_start - VERDICT_SLACK_MS);
-  const sliceFilter = parseSliceKey(slice)
-    .map(([dim, value]) => `\n  AND ${dimensionExpr(dim)} = ${sqlString(value)}`)
+  const sliceFilter = slicePairs(slice)
+    .map((pair) => {
+      const dim = pairDimension(pair);
+      return `\n  AND ${dimensionExpr(dim)} = ${sqlString(pair.slice(dim.length + 1))}`;
+    })
     .join('');
   return `WITH
 thumbs_down AS (

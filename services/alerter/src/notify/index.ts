@@ -13,7 +13,7 @@ export {
   redact,
   retryAfterMs,
 } from './classify.ts';
-export { FAILURES_LIMIT, failuresSql, parseSliceKey, sqlString } from './failures-sql.ts';
+export { FAILURES_LIMIT, failuresSql, sqlString } from './failures-sql.ts';
 export { DEFAULT_TIMEOUT_MS } from './http.ts';
 export {
   escapeMrkdwn,

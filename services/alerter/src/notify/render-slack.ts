@@ -1,10 +1,9 @@
-import type { Notification, NotifiedAlert } from '@livegrade/core';
+import { formatDuration, type Notification, type NotifiedAlert } from '@livegrade/core';
 import { failuresSql } from './failures-sql.ts';
 import {
   baselineOf,
   describeCondition,
   formatCount,
-  formatDuration,
   formatEffect,
   formatP,
   formatTime,
