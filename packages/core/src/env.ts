@@ -32,6 +32,19 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
     .default('livegrade'),
+  /** ClickHouse user of the SQL endpoint's reader (server mode); unset: the main user with readonly=2 per query */
+  LIVEGRADE_CLICKHOUSE_READER_USER: optionalNonEmpty,
+  LIVEGRADE_CLICKHOUSE_READER_PASSWORD: z.string().default(''),
+  /** most rows one POST /v1/sql answer may hold; a larger result is refused, not cut */
+  LIVEGRADE_SQL_MAX_ROWS: z.coerce.number().int().min(1).default(100_000),
+  /** most bytes (uncompressed, as the engine counts them) one POST /v1/sql result may hold */
+  LIVEGRADE_SQL_MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(100 * 1024 * 1024),
+  /** longest a POST /v1/sql query may run */
+  LIVEGRADE_SQL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LIVEGRADE_REDIS_URL: optionalNonEmpty.pipe(z.url().optional()),
   /** prefix of every Redis key livegrade's queues use, so several installations can share one Redis */
   LIVEGRADE_REDIS_PREFIX: z
@@ -47,6 +60,8 @@ export const EnvSchema = z.object({
   LIVEGRADE_HOST: z.string().min(1).default('127.0.0.1'),
   LIVEGRADE_GATEWAY_PORT: port(4318),
   LIVEGRADE_API_PORT: port(8080),
+  /** GET /metrics of a process that runs no api service (the api serves its own); 9464 as OpenTelemetry's Prometheus exporter */
+  LIVEGRADE_METRICS_PORT: port(9464),
   LIVEGRADE_MAX_BODY_BYTES: z.coerce
     .number()
     .int()

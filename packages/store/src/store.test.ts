@@ -90,8 +90,15 @@ describe('store on the embedded ClickHouse engine', () => {
     await assert.rejects(store.readOnlyQuery('INSERT INTO decisions (decision_id) VALUES (1)'), ForbiddenQueryError);
     await assert.rejects(store.readOnlyQuery('SELECT 1; DROP TABLE decisions'), /one statement/);
     await assert.rejects(store.readOnlyQuery('SELECT 1 SETTINGS readonly=0'), /SETTINGS/);
-    // the engine itself refuses what slips past the text check
-    await assert.rejects(store.readOnlyQuery("SELECT * FROM file('/etc/passwd', 'LineAsString')"), /readonly/i);
+    await assert.rejects(
+      store.readOnlyQuery("SELECT * FROM file('/etc/passwd', 'LineAsString')"),
+      /file\(\) is refused/,
+    );
+    // the engine itself refuses writes on the reader session, past the check in front
+    await assert.rejects(
+      store.clients.reader.command({ query: 'INSERT INTO decisions (decision_id) VALUES (1)' }),
+      /readonly/i,
+    );
     const still = JSON.parse(
       await store.readOnlyQuery("SELECT count() AS n FROM decisions WHERE decision_type = 'refund; DROP'"),
     );

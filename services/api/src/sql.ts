@@ -1,7 +1,13 @@
 import { ClickHouseError } from '@clickhouse/client';
 import { describeIssues } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
-import { CONTENT_TYPE, ForbiddenQueryError, type Repository, type ResultFormat } from '@livegrade/store';
+import {
+  CONTENT_TYPE,
+  ForbiddenQueryError,
+  QueryLimitError,
+  type Repository,
+  type ResultFormat,
+} from '@livegrade/store';
 import { z } from 'zod';
 
 const SqlRequest = z.object({
@@ -10,8 +16,10 @@ const SqlRequest = z.object({
 });
 
 /**
- * POST /v1/sql {query, format}: user SQL on the read-only session. Refusals
- * and engine errors come back as 400 with the engine's own message.
+ * POST /v1/sql {query, format}: user SQL on the read-only session. A refusal
+ * of the check in front is a 403, a query stopped by the row, size or time
+ * limit a 422 naming the limit, any other engine error a 400 with the
+ * engine's own message.
  */
 export function registerSql(app: FastifyInstance, store: Pick<Repository, 'readOnlyQuery'>) {
   app.post('/v1/sql', async (request, reply) => {
@@ -23,6 +31,7 @@ export function registerSql(app: FastifyInstance, store: Pick<Repository, 'readO
       return reply.code(200).type(CONTENT_TYPE[format]).send(body);
     } catch (err) {
       if (err instanceof ForbiddenQueryError) return reply.code(403).send({ error: err.message });
+      if (err instanceof QueryLimitError) return reply.code(422).send({ error: err.message });
       if (err instanceof ClickHouseError || isEngineError(err)) {
         return reply.code(400).send({ error: (err as Error).message.trim() });
       }
