@@ -15,6 +15,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Env
     LIVEGRADE_LOG_LEVEL: process.env.LIVEGRADE_TEST_LOG_LEVEL ?? 'silent',
     LIVEGRADE_GATEWAY_PORT: '0',
     LIVEGRADE_API_PORT: '0',
+    LIVEGRADE_METRICS_PORT: '0',
     ...overrides,
   });
 }

@@ -6,6 +6,7 @@ import type {
   Consumer,
   ConsumerOptions,
   OutgoingMessage,
+  PartitionLag,
   Producer,
   TopicPartitionOffset,
   TopicSpec,
@@ -61,6 +62,10 @@ export function createMemoryBus(): Bus {
     let running = false;
     let paused = false;
     let loop: Promise<void> | undefined;
+    // where this member reads next; a new member starts from the committed offsets, as on Kafka
+    const position = new Map<string, number>();
+    const nextOffset = (key: string, log: ConsumedMessage[]) =>
+      position.get(key) ?? committed.get(key) ?? (opts.fromBeginning === false ? log.length : 0);
     return {
       async run(handler: BatchHandler) {
         if (members.has(opts.groupId)) throw new Error(`memory bus: group "${opts.groupId}" already has a member`);
@@ -72,6 +77,8 @@ export function createMemoryBus(): Bus {
         loop = consumeLoop(
           opts,
           handler,
+          position,
+          nextOffset,
           () => running,
           () => paused,
         );
@@ -81,6 +88,16 @@ export function createMemoryBus(): Bus {
       },
       pause() {
         paused = true;
+      },
+      lag() {
+        if (!running) return [];
+        // exact here: the log end and this member's position are both in memory
+        return opts.topics.flatMap((topic) =>
+          partitionsOf(topic).map(({ messages }, partition): PartitionLag => {
+            const next = nextOffset(`${opts.groupId}\0${topic}\0${partition}`, messages);
+            return { topic, partition, lag: Math.max(0, messages.length - next) };
+          }),
+        );
       },
       async stop() {
         running = false;
@@ -94,12 +111,12 @@ export function createMemoryBus(): Bus {
   async function consumeLoop(
     opts: ConsumerOptions,
     handler: BatchHandler,
+    position: Map<string, number>,
+    nextOffset: (key: string, log: ConsumedMessage[]) => number,
     isRunning: () => boolean,
     isPaused: () => boolean,
   ) {
     const commitAfterBatch = (opts.commit ?? 'after-batch') === 'after-batch';
-    // where this member reads next; a new member starts from the committed offsets, as on Kafka
-    const position = new Map<string, number>();
     let backoffMs = 100;
     while (isRunning()) {
       let delivered = false;
@@ -108,7 +125,7 @@ export function createMemoryBus(): Bus {
         for (let partition = 0; partition < parts.length && isRunning() && !isPaused(); partition++) {
           const key = `${opts.groupId}\0${topic}\0${partition}`;
           const log = parts[partition]?.messages ?? [];
-          const start = position.get(key) ?? committed.get(key) ?? (opts.fromBeginning === false ? log.length : 0);
+          const start = nextOffset(key, log);
           const messages = log.slice(start, start + MAX_BATCH);
           if (messages.length === 0) continue;
           delivered = true;

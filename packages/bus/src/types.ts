@@ -37,6 +37,11 @@ export interface TopicPartitionOffset extends TopicPartition {
   offset: string;
 }
 
+/** Messages of a partition not yet handled by this member: what consumer-group lag means on Kafka. */
+export interface PartitionLag extends TopicPartition {
+  lag: number;
+}
+
 export interface Producer {
   send(topic: string, messages: OutgoingMessage[]): Promise<void>;
   close(): Promise<void>;
@@ -99,6 +104,13 @@ export interface Consumer {
   commit(offsets: TopicPartitionOffset[]): Promise<void>;
   /** Stops fetching new batches (a batch already handed out still completes): the first step of a drain. */
   pause(): void;
+  /**
+   * Lag of each assigned partition this member has read from: the log end
+   * offset minus the next offset to hand to the handler. On Kafka it is
+   * measured when a batch arrives and when its handler resolves, so between
+   * batches it shows the last measurement; the in-process bus knows it exactly.
+   */
+  lag(): PartitionLag[];
   stop(): Promise<void>;
 }
 

@@ -8,12 +8,20 @@ import {
 import { type Api, apiConfig, createApi } from '@livegrade/api';
 import { type Bus, createBus } from '@livegrade/bus';
 import { type Env, type LivegradeConfig, modesOf, topicsOf } from '@livegrade/core';
-import { createGateway, type Gateway, gatewayConfig } from '@livegrade/gateway';
+import { createGateway, type Gateway, gatewayConfig, registerGatewayMetrics } from '@livegrade/gateway';
 import { createJobs, type Jobs } from '@livegrade/jobs';
-import { createLogger, createMetricsRegistry, type Logger, loadConfig, type Registry } from '@livegrade/runtime';
+import {
+  createLogger,
+  createMetricsRegistry,
+  createMetricsServer,
+  type Logger,
+  loadConfig,
+  type Registry,
+} from '@livegrade/runtime';
 import { createSampler, registerSamplerMetrics, type Sampler, samplerConfig } from '@livegrade/sampler';
 import { createScorer, registerScorerMetrics, type Scorer, scorerConfig } from '@livegrade/scorer';
 import { openStore, type Store } from '@livegrade/store';
+import { registerStoreMetrics } from './store-metrics.ts';
 
 export const SERVICES = ['gateway', 'sampler', 'scorer', 'alerter', 'api'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -23,7 +31,10 @@ export interface Instance {
   config: LivegradeConfig;
   /** the config file read, or null when the defaults apply */
   configPath: string | null;
-  /** Prometheus metrics of every service in this process, served on the API's /metrics */
+  /**
+   * Prometheus metrics of every service in this process, served on the API's
+   * /metrics, or on LIVEGRADE_METRICS_PORT when the process runs no api
+   */
   metrics: Registry;
   logger: Logger;
   bus: Bus;
@@ -35,8 +46,8 @@ export interface Instance {
   scorer: Scorer | undefined;
   alerter: Alerter | undefined;
   api: Api | undefined;
-  /** bound addresses, e.g. { gateway: 'http://127.0.0.1:4318' } */
-  urls: Partial<Record<ServiceName, string>>;
+  /** bound addresses, e.g. { gateway: 'http://127.0.0.1:4318' }; `metrics` only when no api runs here */
+  urls: Partial<Record<ServiceName | 'metrics', string>>;
   stop(): Promise<void>;
 }
 
@@ -101,6 +112,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
       const store = await openStore(env);
       instance.store = store;
       stops.push(() => store.close());
+      registerStoreMetrics(instance.metrics, store);
     }
     if (services.has('sampler') && instance.store) {
       const sampler = createSampler({
@@ -109,7 +121,11 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
         logger,
         config: samplerConfig(env, loaded.config.sampling),
       });
-      registerSamplerMetrics(instance.metrics, () => sampler.stats());
+      registerSamplerMetrics(
+        instance.metrics,
+        () => sampler.stats(),
+        () => sampler.lag(),
+      );
       await sampler.start();
       instance.sampler = sampler;
       stops.push(() => sampler.stop());
@@ -118,7 +134,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
       const alerting = loaded.config.alerts.rules.length > 0;
       const config = scorerConfig(loaded.config.scoring, { alerting });
       const scorer = createScorer({ jobs, store: instance.store, logger, config });
-      registerScorerMetrics(instance.metrics, () => scorer.stats());
+      registerScorerMetrics(instance.metrics, scorer);
       await scorer.start();
       instance.scorer = scorer;
       stops.push(() => scorer.stop());
@@ -156,9 +172,21 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
     }
     if (services.has('gateway')) {
       const gateway = createGateway({ bus, logger, config: gatewayConfig(env) });
+      registerGatewayMetrics(instance.metrics, () => gateway.stats());
       instance.urls.gateway = await gateway.start();
       instance.gateway = gateway;
       stops.push(() => gateway.stop());
+    }
+    if (!services.has('api')) {
+      // the api serves /metrics itself; any other process gets a listener of its own for Prometheus
+      const server = createMetricsServer({
+        registry: instance.metrics,
+        logger,
+        host: env.LIVEGRADE_HOST,
+        port: env.LIVEGRADE_METRICS_PORT,
+      });
+      instance.urls.metrics = await server.start();
+      stops.push(() => server.stop());
     }
   } catch (err) {
     await instance.stop();

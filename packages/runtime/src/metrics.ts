@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
-export { Registry } from 'prom-client';
+export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per process: `livegrade up` runs every service in one process, so they share it. */
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'livegrade_process_' });
+  // prom-client's own names already start process_ / nodejs_: livegrade_process_cpu_seconds_total
+  collectDefaultMetrics({ register: registry, prefix: 'livegrade_' });
   return registry;
 }
 
@@ -50,6 +51,54 @@ export function gaugeFrom(registry: Registry, name: string, help: string, read: 
     registers: [registry],
     collect() {
       this.set(read());
+    },
+  });
+}
+
+/** One series of a labelled metric read at scrape time. */
+export interface LabelledValue {
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/** counterFrom for several labels: `read` returns every series' running total. */
+export function labelledCounterFrom(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  read: () => LabelledValue[],
+): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    labelNames,
+    collect() {
+      const series = read();
+      this.reset();
+      for (const s of series) this.inc(s.labels, s.value);
+    },
+  });
+}
+
+/** A gauge per label set, read at scrape time; a series no longer returned disappears. */
+export function labelledGaugeFrom(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  read: () => LabelledValue[],
+): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    labelNames,
+    collect() {
+      const series = read();
+      this.reset();
+      for (const s of series) this.set(s.labels, s.value);
     },
   });
 }

@@ -6,12 +6,14 @@ import { createRepository, type Repository } from './repository.ts';
 export * from './alerts.ts';
 export * from './baselines.ts';
 export * from './client.ts';
+export type { InsertObservation, InsertObserver } from './insert-timing.ts';
 export * from './migrate.ts';
 export * from './read-only-sql.ts';
 export * from './repository.ts';
 export * from './rows.ts';
 export * from './scoring.ts';
 export * from './slice-aggregates.ts';
+export * from './slice-views.ts';
 
 export interface Store extends Repository {
   clients: StoreClients;

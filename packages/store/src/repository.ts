@@ -2,9 +2,11 @@ import { Readable } from 'node:stream';
 import type { DecisionRow, VerdictRow } from '@livegrade/core';
 import { createAlertsRepository } from './alerts.ts';
 import type { StoreClients } from './client.ts';
-import { assertReadOnlySql } from './read-only-sql.ts';
+import { countLines, insertTiming } from './insert-timing.ts';
 import { decisionInsertRow, SPAN_COLUMNS, type SpanRow } from './rows.ts';
 import { createScoringRepository } from './scoring.ts';
+import { createSliceViews } from './slice-views.ts';
+import { createUserSql } from './user-sql.ts';
 
 export type ResultFormat = 'json' | 'csv' | 'tsv';
 
@@ -55,10 +57,14 @@ function chunks<T>(items: T[]): T[][] {
 
 /** The one place that knows livegrade's table names and row shapes. */
 export function createRepository(store: StoreClients) {
-  const { writer, reader } = store;
+  const userSql = createUserSql(store.reader, store.readLimits);
+  const timing = insertTiming(store.writer);
+  const { writer } = timing;
   return {
+    onInsert: timing.onInsert,
     ...createScoringRepository(writer),
     ...createAlertsRepository(writer),
+    ...createSliceViews(writer),
     async insertDecisions(rows: DecisionRow[]) {
       if (rows.length === 0) return;
       await writer.insert({
@@ -90,8 +96,10 @@ export function createRepository(store: StoreClients) {
         table === 'recent_spans'
           ? `INSERT INTO recent_spans (${SPAN_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`
           : 'INSERT INTO decisions FORMAT JSONEachRow';
-      const r = await writer.exec({ query, values: Readable.from([body]), clickhouse_settings: INSERT_SETTINGS });
-      r.stream.resume();
+      await timing.time(table, countLines(body), async () => {
+        const r = await writer.exec({ query, values: Readable.from([body]), clickhouse_settings: INSERT_SETTINGS });
+        r.stream.resume();
+      });
     },
     /**
      * The sampling outcome already recorded for each of these traces, if any.
@@ -192,11 +200,9 @@ export function createRepository(store: StoreClients) {
         clickhouse_settings: INSERT_SETTINGS,
       });
     },
-    /** User SQL: read-only, limited, deduplicated (see client.ts). Returns the encoded result. */
+    /** User SQL: checked, read-only, limited, deduplicated (see user-sql.ts, client.ts). Returns the encoded result. */
     async readOnlyQuery(sql: string, format: ResultFormat = 'json'): Promise<string> {
-      const query = assertReadOnlySql(sql);
-      const rs = await reader.query({ query, format: CLICKHOUSE_FORMAT[format] });
-      return rs.text();
+      return userSql(sql, CLICKHOUSE_FORMAT[format]);
     },
     /** livegrade's own reads (tests, services): JSON rows, on the writer session. */
     async select<T>(query: string, params?: Record<string, unknown>): Promise<T[]> {

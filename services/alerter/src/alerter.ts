@@ -11,6 +11,8 @@ export interface AlerterStats {
   evaluations: { completed: number; failed: number };
   notifications: number;
   deliveries: { delivered: number; failed: number };
+  /** the same attempts, per receiver */
+  deliveriesByReceiver: Record<string, { delivered: number; failed: number }>;
 }
 
 export interface Alerter {
@@ -48,6 +50,7 @@ export function createAlerter(deps: {
     evaluations: { completed: 0, failed: 0 },
     notifications: 0,
     deliveries: { delivered: 0, failed: 0 },
+    deliveriesByReceiver: {},
   };
   const senders = new Map<string, Sender>();
   const sender = (receiver: string): Sender => {
@@ -74,12 +77,17 @@ export function createAlerter(deps: {
   }
 
   async function runDelivery(job: Parameters<typeof deliver>[1]): Promise<Delivered> {
+    const receiver = job.data.receiver;
+    stats.deliveriesByReceiver[receiver] ??= { delivered: 0, failed: 0 };
+    const byReceiver = stats.deliveriesByReceiver[receiver];
     try {
       const result = await deliver({ store, config, sender, now, logger }, job);
       stats.deliveries.delivered++;
+      byReceiver.delivered++;
       return result;
     } catch (err) {
       stats.deliveries.failed++;
+      byReceiver.failed++;
       throw err;
     }
   }

@@ -1,4 +1,4 @@
-import { counterFrom, type Registry } from '@livegrade/runtime';
+import { counterFrom, labelledCounterFrom, type Registry } from '@livegrade/runtime';
 import type { AlerterStats } from './alerter.ts';
 
 /** The alerter's Prometheus metrics, read from its running totals at scrape time. */
@@ -17,11 +17,15 @@ export function registerAlerterMetrics(registry: Registry, stats: () => AlerterS
     'notifications written (each is delivered to every receiver of its rule)',
     () => stats().notifications,
   );
-  counterFrom(
+  labelledCounterFrom(
     registry,
     `${m}delivery_attempts_total`,
-    'delivery attempts by this process, by outcome (alert_events has each one)',
-    () => ({ delivered: stats().deliveries.delivered, failed: stats().deliveries.failed }),
-    'outcome',
+    'delivery attempts by this process, by receiver and outcome (alert_events has each one)',
+    ['receiver', 'outcome'],
+    () =>
+      Object.entries(stats().deliveriesByReceiver).flatMap(([receiver, n]) => [
+        { labels: { receiver, outcome: 'delivered' }, value: n.delivered },
+        { labels: { receiver, outcome: 'failed' }, value: n.failed },
+      ]),
   );
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from '@livegrade/runtime';
 import { createHttpServer, type Logger } from '@livegrade/runtime';
 import type { GatewayConfig } from './config.ts';
 import { registerDecompression } from './decompress.ts';
+import { countRequests, emptyGatewayStats, type GatewayStats } from './stats.ts';
 import { registerTraces } from './traces.ts';
 import { registerVerdicts } from './verdicts.ts';
 
@@ -11,12 +12,14 @@ export interface Gateway {
   /** resolves with the bound address, e.g. http://127.0.0.1:4318 */
   start(): Promise<string>;
   stop(): Promise<void>;
+  stats(): GatewayStats;
 }
 
 /** OTLP/HTTP receiver → bus. Stateless: scale it behind a load balancer. */
 export function createGateway(deps: { bus: Bus; logger: Logger; config: GatewayConfig }): Gateway {
   const { bus, logger, config } = deps;
   const producer: Producer = bus.producer();
+  const stats = emptyGatewayStats();
   const app = createHttpServer({
     logger,
     service: 'gateway',
@@ -38,10 +41,11 @@ export function createGateway(deps: { bus: Bus; logger: Logger; config: GatewayC
       done(Object.assign(new Error(`body is not valid JSON: ${(err as Error).message}`), { statusCode: 400 }));
     }
   });
+  countRequests(app, stats);
   registerDecompression(app);
   app.get('/healthz', async () => ({ ok: true }));
-  registerTraces(app, producer, config.topics.spans);
-  registerVerdicts(app, producer, config.topics.verdicts);
+  registerTraces(app, producer, config.topics.spans, stats);
+  registerVerdicts(app, producer, config.topics.verdicts, stats);
 
   return {
     app,
@@ -52,5 +56,6 @@ export function createGateway(deps: { bus: Bus; logger: Logger; config: GatewayC
       await app.close();
       await producer.close();
     },
+    stats: () => stats,
   };
 }

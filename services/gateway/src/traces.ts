@@ -1,6 +1,7 @@
 import type { Producer } from '@livegrade/bus';
 import { OtlpDecodeError, type OtlpFormat, splitByTrace } from '@livegrade/otlp';
 import type { FastifyInstance } from '@livegrade/runtime';
+import type { GatewayStats } from './stats.ts';
 
 const FORMAT_OF: Record<string, OtlpFormat> = {
   'application/x-protobuf': 'protobuf',
@@ -13,7 +14,12 @@ const FORMAT_OF: Record<string, OtlpFormat> = {
  * Kafka message keyed by trace id, so all of a trace's spans meet in one
  * sampler even when one request carries many traces.
  */
-export function registerTraces(app: FastifyInstance, producer: Producer, topic: string) {
+export function registerTraces(
+  app: FastifyInstance,
+  producer: Producer,
+  topic: string,
+  stats: Pick<GatewayStats, 'spans' | 'traces'>,
+) {
   app.post('/v1/traces', async (request, reply) => {
     const contentType =
       String(request.headers['content-type'] ?? '')
@@ -38,6 +44,8 @@ export function registerTraces(app: FastifyInstance, producer: Producer, topic: 
       topic,
       traces.map((t) => ({ key: t.traceId, value: Buffer.from(t.payload) })),
     );
+    stats.traces += traces.length;
+    for (const t of traces) stats.spans += t.spanCount;
     // an empty ExportTraceServiceResponse means "all accepted" in either encoding
     return format === 'json'
       ? reply.code(200).type('application/json').send('{}')

@@ -3,6 +3,7 @@ import type { Producer } from '@livegrade/bus';
 import { describeIssues, VerdictEvent } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { z } from 'zod';
+import type { GatewayStats } from './stats.ts';
 
 const Body = z.union([z.object({ verdicts: z.array(VerdictEvent).min(1).max(10_000) }), VerdictEvent]);
 
@@ -11,7 +12,12 @@ const Body = z.union([z.object({ verdicts: z.array(VerdictEvent).min(1).max(10_0
  * accepted whole or refused whole, with every bad field named, so a client
  * never has to guess which part went through.
  */
-export function registerVerdicts(app: FastifyInstance, producer: Producer, topic: string) {
+export function registerVerdicts(
+  app: FastifyInstance,
+  producer: Producer,
+  topic: string,
+  stats: Pick<GatewayStats, 'verdicts'>,
+) {
   app.post('/v1/verdicts', async (request, reply) => {
     const contentType = String(request.headers['content-type'] ?? '')
       .split(';')[0]
@@ -30,6 +36,7 @@ export function registerVerdicts(app: FastifyInstance, producer: Producer, topic
       return { key: v.decision_id, value: Buffer.from(JSON.stringify(withId)) };
     });
     await producer.send(topic, messages);
+    stats.verdicts += messages.length;
     return reply.code(202).send({ accepted: messages.length });
   });
 }

@@ -1,8 +1,13 @@
-import { counterFrom, gaugeFrom, type Registry } from '@livegrade/runtime';
+import type { PartitionLag } from '@livegrade/bus';
+import { counterFrom, gaugeFrom, labelledGaugeFrom, type Registry } from '@livegrade/runtime';
 import type { SamplerStats } from './sampler.ts';
 
 /** The sampler's Prometheus metrics, read from its running totals at scrape time. */
-export function registerSamplerMetrics(registry: Registry, stats: () => SamplerStats): void {
+export function registerSamplerMetrics(
+  registry: Registry,
+  stats: () => SamplerStats,
+  lag: () => PartitionLag[] = () => [],
+): void {
   const m = 'livegrade_sampler_';
   counterFrom(registry, `${m}spans_read_total`, 'spans read from the spans topic', () => stats().spansRead);
   counterFrom(registry, `${m}traces_decided_total`, 'traces decided (or adopted)', () => stats().traces);
@@ -27,5 +32,12 @@ export function registerSamplerMetrics(registry: Registry, stats: () => SamplerS
     `${m}promotions_waiting`,
     'late verdicts waiting for their decision',
     () => stats().promotionsWaiting,
+  );
+  labelledGaugeFrom(
+    registry,
+    `${m}consumer_lag`,
+    'messages of an assigned partition not yet handled by this sampler (log end offset minus next offset; on Kafka as of its latest batch)',
+    ['topic', 'partition'],
+    () => lag().map((l) => ({ labels: { topic: l.topic, partition: l.partition }, value: l.lag })),
   );
 }

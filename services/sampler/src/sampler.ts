@@ -3,6 +3,7 @@ import type {
   BatchControl,
   Bus,
   Consumer,
+  PartitionLag,
   Producer,
   TopicPartition,
   TopicPartitionOffset,
@@ -65,6 +66,8 @@ export interface Sampler {
   /** Decides every buffered trace, writes and commits, then leaves the group. */
   stop(): Promise<void>;
   stats(): SamplerStats;
+  /** consumer lag of each partition of the spans and verdicts topics this sampler reads */
+  lag(): PartitionLag[];
 }
 
 /**
@@ -334,6 +337,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
       promotionsWaiting: promotion.waiting,
       promotionsUnmatched: promotion.stats.unmatched,
     }),
+    lag: () => consumer?.lag() ?? [],
   };
 }
 

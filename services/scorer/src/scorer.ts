@@ -18,7 +18,11 @@ export interface Scorer {
   /** queues one window and resolves once it is scored; a re-run replaces the window's rows */
   score(window: ScoreWindowJob, opts?: { rerun?: boolean; timeoutMs?: number }): Promise<WindowScore>;
   stats(): ScorerStats;
+  /** Calls `listener` after each window this process scores or fails to score; returns what stops it. */
+  onWindow(listener: WindowListener): () => void;
 }
+
+export type WindowListener = (run: { seconds: number; ok: boolean }) => void;
 
 const TICK_SCHEDULER = 'scoring-tick';
 
@@ -44,6 +48,16 @@ export function createScorer(deps: {
   const baselines = baselineCache(store);
   const stats: ScorerStats = { windows: { completed: 0, failed: 0 }, lastDurationMs: 0 };
   let worker: Worker | undefined;
+  const listeners = new Set<WindowListener>();
+  const told = (run: { seconds: number; ok: boolean }) => {
+    for (const listener of listeners) {
+      try {
+        listener(run);
+      } catch (err) {
+        logger.warn({ err }, 'window listener failed');
+      }
+    }
+  };
 
   async function enqueueDue(now: number): Promise<ScoreWindowJob[]> {
     const due = windowsDue(now, config.scoring);
@@ -63,10 +77,12 @@ export function createScorer(deps: {
       if (config.alerting) await alerting.add('evaluate', w, { jobId: `evaluate-${w.window_ms}-${w.end_ms}` });
       stats.windows.completed++;
       stats.lastDurationMs = performance.now() - started;
+      told({ seconds: stats.lastDurationMs / 1000, ok: true });
       logger.info({ ...result, ms: Math.round(stats.lastDurationMs) }, 'window scored');
       return result;
     } catch (err) {
       stats.windows.failed++;
+      told({ seconds: (performance.now() - started) / 1000, ok: false });
       throw err;
     }
   }
@@ -99,5 +115,9 @@ export function createScorer(deps: {
       return done.returnValue as WindowScore;
     },
     stats: () => stats,
+    onWindow(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { Kafka, Consumer as KafkaConsumer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { PartitionLags } from '../lag.ts';
 import type { BatchHandler, ConsumedMessage, Consumer, ConsumerOptions, TopicPartitionOffset } from '../types.ts';
 
 /**
@@ -12,6 +13,7 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
   let consumer: KafkaConsumer | undefined;
   let stopped = false;
   const commitAfterBatch = (opts.commit ?? 'after-batch') === 'after-batch';
+  const lags = new PartitionLags();
 
   return {
     async run(handler: BatchHandler) {
@@ -25,18 +27,14 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
         heartbeatInterval: 3_000,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       });
-      const onAssign = opts.onAssign;
-      if (onAssign) {
-        // kafkajs emits GROUP_JOIN after SyncGroup and before it fetches the new assignment
-        consumer.on(consumer.events.GROUP_JOIN, (e) => {
-          const assigned = e.payload.memberAssignment as Record<string, number[]>;
-          onAssign(
-            Object.entries(assigned).flatMap(([topic, partitions]) =>
-              partitions.map((partition) => ({ topic, partition })),
-            ),
-          );
-        });
-      }
+      // kafkajs emits GROUP_JOIN after SyncGroup and before it fetches the new assignment
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        const assigned = Object.entries(e.payload.memberAssignment as Record<string, number[]>).flatMap(
+          ([topic, partitions]) => partitions.map((partition) => ({ topic, partition })),
+        );
+        lags.retain(assigned);
+        opts.onAssign?.(assigned);
+      });
       await consumer.connect();
       await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
       await consumer.run({
@@ -45,6 +43,13 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          // measured on arrival too, so a handler that holds a batch for long (backpressure) shows its backlog
+          lags.record(
+            batch.topic,
+            batch.partition,
+            batch.highWatermark,
+            batch.messages[0]?.offset ?? batch.highWatermark,
+          );
           const messages: ConsumedMessage[] = batch.messages.map((m) => ({
             key: m.key ? m.key.toString('utf8') : null,
             value: m.value ?? Buffer.alloc(0),
@@ -58,10 +63,10 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
           );
           if (!isRunning() || isStale()) return;
           const last = batch.lastOffset();
+          const next = (BigInt(last) + 1n).toString();
+          lags.record(batch.topic, batch.partition, batch.highWatermark, next);
           if (commitAfterBatch) {
-            await consumer?.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-            ]);
+            await consumer?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
           }
           resolveOffset(last);
           try {
@@ -82,11 +87,13 @@ export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?
     pause() {
       consumer?.pause(opts.topics.map((topic) => ({ topic })));
     },
+    lag: () => lags.list(),
     async stop() {
       if (stopped || !consumer) return;
       stopped = true;
       // disconnect waits for the in-flight batch, then leaves the group
       await consumer.disconnect();
+      lags.clear();
     },
   };
 }
