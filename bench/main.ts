@@ -8,14 +8,17 @@
 // BENCH_SCORER_DECISIONS (default "1000000,10000000") lists the decisions
 // per scored window; BENCH_PARTS (default "sampler,sdk,scorer,alerter")
 // picks what runs; the alerter part (alert latency in accelerated time, the
-// evaluation of 100 rules × 1,000 slices) takes ~10 s. Needs the local Kafka
-// broker (scripts/bench.mjs starts it). ~10 minutes on 2 cores;
+// evaluation of 100 rules × 1,000 slices) takes ~10 s; `api` (the read API
+// over a day of 1,000 slices' windows, ~4 min, mostly generating them) runs
+// only when named. Needs the local Kafka broker (scripts/bench.mjs starts
+// it). ~10 minutes on 2 cores;
 // BENCH_TRACES=10000,100000 BENCH_SCORER_DECISIONS=1000000 takes ~2.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CONFIG, type SamplingConfig } from '@livegrade/core';
 import { benchAlerter } from './alerter.ts';
+import { benchApi } from './api.ts';
 import { FAILURE_RATE, LOW_SCORE_RATE } from './dataset.ts';
 import { benchSampler } from './sampler.ts';
 import { benchScorer } from './scorer.ts';
@@ -53,6 +56,7 @@ const s = parts.has('sampler')
 const k = parts.has('sdk') ? await benchSdk() : undefined;
 const sc = parts.has('scorer') ? await benchScorer(scorerSizes) : [];
 const al = parts.has('alerter') ? await benchAlerter() : undefined;
+const ap = parts.has('api') ? await benchApi() : undefined;
 
 const count = (n: number) => n.toLocaleString('en-US');
 const signed = (n: number) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(2)}`;
@@ -218,6 +222,25 @@ if (al) {
     },
   );
 }
+if (ap) {
+  const shape = `${count(ap.slices)} slices × ${ap.metrics} metrics × ${count(ap.windowEnds)} window ends × ${ap.windowLengths} lengths`;
+  rows.push(
+    {
+      measure: `GET /v1/slices (1h, override_rate): ${shape}`,
+      value: fmt.ms(ap.slicesMs),
+      baseline: `${fmt.ms(ap.windowCountMs)} bare count() of the window's rows`,
+      ratio: fmt.ratio(ap.slicesMs, ap.windowCountMs),
+      note: `median of ${ap.runs}; ${count(ap.answered)} slices answered, ranked, with firing rules; count() of all ${count(ap.rows)} rows ${fmt.ms(ap.tableCountMs)}`,
+    },
+    {
+      measure: `GET /v1/slices/series (one slice, 1h, a day)`,
+      value: fmt.ms(ap.seriesMs),
+      baseline: `${fmt.ms(ap.seriesCountMs)} bare count() of its rows`,
+      ratio: fmt.ratio(ap.seriesMs, ap.seriesCountMs),
+      note: `median of ${ap.runs}; ${count(ap.seriesPoints)} points; the count() by a plain filter: ${fmt.ms(ap.seriesPlainCountMs)} (slice_metrics is ordered by window, so a slice is a few rows in every window's granule)`,
+    },
+  );
+}
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 printTable(
   [
@@ -229,10 +252,11 @@ printTable(
     'each writer in its own process (RSS is its own, ru_maxrss), fresh store and consumer group, same topic in the same run',
     'scoring: decisions generated in the engine over one hour, in time order (10 types × 99 languages × 3 model versions, 5% reviewed by 1 to 3, 1% thumbs-down), a baseline from an earlier hour, default scoring config; every figure a median of runs after a warm-up',
     'alerting: scorer + alerter in one process (embedded store, in-process queues), webhook on 127.0.0.1; latency: default scoring (windows 15m and 1h, 1-min interval, 30 s lag), rule override_rate degraded with the defaults (15m, for 0, min_samples 100), decisions and senior reviews written minute by minute, one tick per data minute; 100 rules: 5 metrics, degraded and thresholds, for 0/2/5 min, states from 6 earlier windows, 2 silences, one wide slice firing over its 110 narrow ones',
+    'read api: slice_metrics generated in the engine for a day of the default scoring (15m and 1h windows every minute), requests through Fastify inject in this process',
   ].join('\n'),
   rows,
 );
 const details = join(tmpdir(), `livegrade-bench-${Date.now()}.json`);
-writeFileSync(details, JSON.stringify({ sampling, sampler: s, sdk: k, scorer: sc, alerter: al }, null, 2));
+writeFileSync(details, JSON.stringify({ sampling, sampler: s, sdk: k, scorer: sc, alerter: al, api: ap }, null, 2));
 console.log(`\nevery child's result (store call timings, sampler counters): ${details}`);
 console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);

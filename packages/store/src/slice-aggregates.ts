@@ -20,6 +20,17 @@ export function dimensionExpr(dim: string): string {
   return COLUMN_DIMENSIONS.has(dim) ? `d.${dim}` : `d.slices['${dim}']`;
 }
 
+/**
+ * The fine score bin (0..SCORE_BINS-1) of a Nullable(Float32) score column;
+ * a NULL score gets SCORE_BINS, outside every countResample range. Scores
+ * are stored as Float32: 0.29 comes back as 0.2899999916..., which a plain
+ * floor(score * 100) puts in bin 28. A nudge of 1e-4 of a bin puts every
+ * score that was written as a bin edge in that bin (scoreBin's rule in core).
+ */
+export function scoreBinSql(score: string): string {
+  return `if(isNull(${score}), ${SCORE_BINS}, least(${SCORE_BINS - 1}, toUInt32(greatest(0, ${score}) * ${SCORE_BINS} + 1e-4)))`;
+}
+
 export interface AggregateRange {
   /** epoch ms, inclusive */
   from: number;
@@ -50,10 +61,7 @@ export function sliceAggregatesSql(groupingSets: readonly (readonly string[])[])
   const rs = `char(${REVIEW_SEPARATOR.charCodeAt(0)})`;
   const fineKeys = dims.map((d) => alias.get(d)).join(', ');
   const keyList = fineKeys ? `${fineKeys}, ` : '';
-  // scores are stored as Float32: 0.29 comes back as 0.2899999916..., which a plain
-  // floor(score * 100) puts in bin 28. A nudge of 1e-4 of a bin puts every
-  // score that was written as a bin edge in that bin (scoreBin's rule in core).
-  const bin = `if(isNull(score), ${SCORE_BINS}, least(${SCORE_BINS - 1}, toUInt32(greatest(0, score) * ${SCORE_BINS} + 1e-4)))`;
+  const bin = scoreBinSql('score');
   return `
 WITH
 verdict_facts AS (
