@@ -6,7 +6,10 @@ import { registerAlerts } from './alerts.ts';
 import { registerAuth } from './auth.ts';
 import { registerBaselines } from './baselines.ts';
 import type { ApiConfig } from './config.ts';
+import { registerDashboard } from './dashboard.ts';
+import { registerSlices } from './slices.ts';
 import { registerSql } from './sql.ts';
+import { registerTraces } from './traces.ts';
 
 /** what the CLI runs on the store itself when no instance runs */
 export {
@@ -31,8 +34,8 @@ export function createApi(deps: {
   logger: Logger;
   config: ApiConfig;
   metrics?: Registry;
-  /** the grouping sets baselines are registered over (livegrade.config.yaml scoring.slices) */
-  scoring?: Pick<ScoringConfig, 'slices'>;
+  /** the grouping sets baselines are registered over (scoring.slices) and the scored window lengths (scoring.windows) */
+  scoring?: Pick<ScoringConfig, 'slices' | 'windows'>;
   /** the validated alerts: section: severities of listed alerts, rule names a silence may name */
   alerts?: AlertsConfig;
 }): Api {
@@ -43,6 +46,9 @@ export function createApi(deps: {
   registerSql(app, store);
   registerBaselines(app, store, deps.scoring ?? DEFAULT_CONFIG.scoring);
   registerAlerts(app, store, deps.alerts);
+  registerSlices(app, store, deps.scoring ?? DEFAULT_CONFIG.scoring);
+  registerTraces(app, store);
+  registerDashboard(app);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   return {
     app,
