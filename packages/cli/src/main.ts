@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseEnv } from '@livegrade/core';
 import { alerts } from './commands/alerts.ts';
 import { baseline } from './commands/baseline.ts';
+import { demo } from './commands/demo.ts';
 import { silence } from './commands/silence.ts';
 import { sql } from './commands/sql.ts';
 import { up } from './commands/up.ts';
@@ -10,6 +11,8 @@ import { UsageError } from './usage.ts';
 const HELP = `livegrade — grade AI decisions on live traffic
 
   livegrade up [--services gateway,sampler,scorer,api]   run livegrade (embedded unless LIVEGRADE_* URLs are set)
+  livegrade demo [--exit] [--data-dir <dir>]   the whole loop in ~2 minutes: a simulated support bot, a baseline,
+                                               a release that breaks one slice, its alert and the SQL behind it
   livegrade sql "<SELECT ...>" [--format table|json|csv|tsv]
   livegrade baseline register --name <name> --from <time> --to <time> [--model-version <v>] [--activate]
   livegrade baseline list | show <name> [--format table|json] | activate <name>
@@ -40,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         by: { type: 'string' },
         all: { type: 'boolean' },
         json: { type: 'boolean' },
+        exit: { type: 'boolean' },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -52,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'up':
         return await up(env, { services: values.services });
+      case 'demo':
+        return await demo(env, { exit: values.exit, dataDir: values['data-dir'] });
       case 'baseline':
         return await baseline(env, rest, {
           name: values.name,
