@@ -353,6 +353,28 @@ describe('livegrade alerts list and silence', () => {
       assert.equal((await call('GET', '/v1/silences', undefined, false)).status, 401);
     });
 
+    it('ends a silence with DELETE /v1/silences/:id, keeps it in the history, and answers a repeat harmlessly', async () => {
+      const added = await call('POST', '/v1/silences', {
+        rule: '*',
+        slice: 'language=de',
+        for: '1h',
+        comment: 'deploy',
+      });
+      const { silence } = (await added.json()) as { silence: Silence };
+      const gone = await call('DELETE', `/v1/silences/${silence.id}`);
+      assert.equal(gone.status, 200);
+      const body = (await gone.json()) as { silence: Silence; expired: boolean };
+      assert.equal(body.expired, true);
+      assert.ok(body.silence.ends_at <= Date.now());
+      const again = (await (await call('DELETE', `/v1/silences/${silence.id}`)).json()) as { expired: boolean };
+      assert.equal(again.expired, false);
+      const active = (await (await call('GET', '/v1/silences')).json()) as { silences: Silence[] };
+      assert.ok(!active.silences.some((s) => s.id === silence.id));
+      const all = (await (await call('GET', '/v1/silences?all=1')).json()) as { silences: Silence[] };
+      assert.ok(all.silences.some((s) => s.id === silence.id));
+      assert.equal((await call('DELETE', '/v1/silences/does-not-exist')).status, 404);
+    });
+
     it('lists expired silences only with ?all=1', async () => {
       const active = (await (await call('GET', '/v1/silences')).json()) as { silences: Silence[] };
       const all = (await (await call('GET', '/v1/silences?all=1')).json()) as { silences: Silence[] };

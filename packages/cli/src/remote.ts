@@ -19,7 +19,7 @@ export async function findRunningApi(env: Env) {
     if (env.LIVEGRADE_API_URL) throw new RemoteError(`no livegrade API answers at LIVEGRADE_API_URL=${base}`);
     return undefined;
   }
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
+  async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<string> {
     const res = await fetch(`${base}${path}`, {
       method,
       // fastify refuses an empty body that says it is JSON
@@ -41,7 +41,7 @@ export async function findRunningApi(env: Env) {
     base,
     sql: (query: string, format: ResultFormat) => call('POST', '/v1/sql', { query, format }),
     /** a JSON endpoint of the API; a non-2xx answer throws RemoteError with the API's message */
-    async json<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    async json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
       return JSON.parse(await call(method, path, body)) as T;
     },
   };

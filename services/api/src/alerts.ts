@@ -194,9 +194,12 @@ export function registerAlerts(app: FastifyInstance, store: AlertsStore, alerts:
     }),
   );
 
-  app.post<{ Params: { id: string } }>('/v1/silences/:id/expire', async (request, reply) =>
-    answer(reply, () => expireSilence(store, request.params.id)),
-  );
+  // DELETE is the REST spelling (the CLI uses it); POST .../expire is kept for scripts written against issue 5's API.
+  // Either ends the silence now and keeps it in the history (GET /v1/silences?all=1).
+  const expire = async (request: { params: { id: string } }, reply: Parameters<typeof answer>[0]) =>
+    answer(reply, () => expireSilence(store, request.params.id));
+  app.post<{ Params: { id: string } }>('/v1/silences/:id/expire', expire);
+  app.delete<{ Params: { id: string } }>('/v1/silences/:id', expire);
 }
 
 async function answer<T>(reply: { code(n: number): { send(b: unknown): unknown } }, run: () => Promise<T>) {

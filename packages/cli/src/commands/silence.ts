@@ -95,8 +95,7 @@ async function list(env: Env, opts: SilenceOptions, now: number): Promise<number
 
 async function expire(env: Env, id: string): Promise<number> {
   const { silence: s, expired } = await throughApiOrStore(env, {
-    api: (api) =>
-      api.json<{ silence: Silence; expired: boolean }>('POST', `/v1/silences/${encodeURIComponent(id)}/expire`),
+    api: (api) => api.json<{ silence: Silence; expired: boolean }>('DELETE', `/v1/silences/${encodeURIComponent(id)}`),
     store: (store) => expireSilence(store, id),
   });
   process.stdout.write(
