@@ -237,7 +237,7 @@ if (ap) {
       value: fmt.ms(ap.seriesMs),
       baseline: `${fmt.ms(ap.seriesCountMs)} bare count() of its rows`,
       ratio: fmt.ratio(ap.seriesMs, ap.seriesCountMs),
-      note: `median of ${ap.runs}; ${count(ap.seriesPoints)} points; the count() by a plain filter: ${fmt.ms(ap.seriesPlainCountMs)} (slice_metrics is ordered by window, so a slice is a few rows in every window's granule)`,
+      note: `median of ${ap.runs}; ${count(ap.seriesPoints)} points; through the by_slice projection (migration 0010); the count() without it: ${fmt.ms(ap.seriesNoProjectionCountMs)}`,
     },
   );
 }

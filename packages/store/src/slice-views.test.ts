@@ -67,6 +67,12 @@ describe('slice views: scored windows', () => {
         [T0, 0.4, 0.1, true],
       ],
     );
+    // read through the by_slice projection without FINAL: a re-scored window still counts once, as its latest run
+    const chat = await store.series('decision_type=chat', HOUR, 'override_rate', T0 - 24 * HOUR, T0, 1440);
+    assert.deepEqual(
+      chat.map((p) => [p.window_end, p.value, p.degraded]),
+      [[T0, 0.3, false]],
+    );
     const thinned = await store.series('language=hi', HOUR, 'override_rate', T0 - 24 * HOUR, T0, 2);
     assert.deepEqual(
       thinned.map((p) => p.window_end),

@@ -291,20 +291,17 @@ export function createSliceViews(writer: ClickHouseClient) {
         n: Int64Text;
         degraded: boolean | number;
       }>(
-        // The table is ordered by window, then slice: a slice's rows are a
-        // few in each window. Naming the windows as (window_end,
-        // window_start) key prefixes lets the engine read one granule per
-        // window instead of every granule of the range (bench/api.ts).
-        `WITH windows AS (
-           SELECT DISTINCT window_end, window_start FROM slice_metrics
-           WHERE window_end >= fromUnixTimestamp64Milli({from:Int64}) AND window_end <= fromUnixTimestamp64Milli({to:Int64})
-             AND toUnixTimestamp64Milli(window_end) - toUnixTimestamp64Milli(window_start) = {ms:Int64}
-         )
-         SELECT toUnixTimestamp64Milli(window_end) AS end_ms, value, baseline_value, n, degraded
-         FROM slice_metrics FINAL
-         WHERE window_end >= fromUnixTimestamp64Milli({from:Int64}) AND window_end <= fromUnixTimestamp64Milli({to:Int64})
-           AND (window_end, window_start) IN windows
-           AND slice = {slice:String} AND metric = {metric:String}
+        // Read through the by_slice projection (migration 0010), which FINAL
+        // would skip: a re-scored window's rows are deduplicated here, the
+        // latest scored_at winning as ReplacingMergeTree's merge would.
+        `SELECT toUnixTimestamp64Milli(window_end) AS end_ms,
+                argMax(value, scored_at) AS value, argMax(baseline_value, scored_at) AS baseline_value,
+                argMax(n, scored_at) AS n, argMax(degraded, scored_at) AS degraded
+         FROM slice_metrics
+         WHERE slice = {slice:String} AND metric = {metric:String}
+           AND window_end >= fromUnixTimestamp64Milli({from:Int64}) AND window_end <= fromUnixTimestamp64Milli({to:Int64})
+           AND toUnixTimestamp64Milli(window_end) - toUnixTimestamp64Milli(window_start) = {ms:Int64}
+         GROUP BY window_end, window_start
          ORDER BY window_end`,
         { from: Math.floor(from), to: Math.floor(to), ms: windowMs, slice, metric },
       );
