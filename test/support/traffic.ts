@@ -1,4 +1,4 @@
-import type { FlatSpan } from '@livegrade/core';
+import { type FlatSpan, seededRandom } from '@livegrade/core';
 
 /**
  * Synthetic traces shaped like an instrumented support bot: a request span,
@@ -17,15 +17,8 @@ const TYPES = ['refund', 'change_address', 'cancel_order'];
 const LANGS = ['en', 'hi', 'de', 'pt'];
 const LABELS = ['approve', 'deny', 'escalate'];
 
-export function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+/** the seeded sequence of every scenario (core's seededRandom) */
+export const rng = seededRandom;
 
 export function hexId(bytes: number, rand: () => number): string {
   let out = '';

@@ -5,6 +5,7 @@ export * from './decision.ts';
 export * from './env.ts';
 export * from './json-schemas.ts';
 export * from './queues.ts';
+export * from './random.ts';
 export * from './sampling/index.ts';
 export * from './scoring/index.ts';
 export * from './span.ts';

@@ -2,16 +2,13 @@
  * What the read endpoints answer (issue 6). The dashboard (services/api/dashboard)
  * reads only these, so a change here is a change to its contract. Times are ISO
  * 8601 strings in UTC; slice keys are canonical (`decision_type=refund,language=hi`, `*`).
+ * Row shapes are the store's (packages/store/src/slice-views.ts) with their times as ISO.
  */
-import type { MetricName } from '@livegrade/core';
+import type { MetricName, SliceMetricRow } from '@livegrade/core';
+import type { SeriesPoint, StoredFailure, StoredSpan, StoredVerdict } from '@livegrade/store';
 
-/**
- * Every endpoint answers 400 {error} naming the bad parameter and what it
- * takes (unknown parameters too). `window` is one of the configured
- * scoring.windows (default: the first); `metric` one of METRICS (default
- * override_rate); `slice` a slice key, its pairs in any order (answered
- * canonical); times are ISO 8601 with a zone, or epoch ms.
- */
+/** `T` with its epoch-ms time field `K` as an ISO string */
+type Iso<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
 
 /** GET /v1/slices?window=1h&metric=override_rate[&at=<window end>][&limit=N (default 1000, at most 5000)] */
 export interface SlicesResponse {
@@ -31,21 +28,10 @@ export interface SlicesResponse {
   slices: SliceRow[];
 }
 
-export interface SliceRow {
-  slice: string;
-  value: number | null;
-  n: number;
-  baseline_value: number | null;
-  baseline_n: number;
-  test: string;
-  statistic: number | null;
-  p_value: number | null;
-  q_value: number | null;
-  effect: number | null;
-  degraded: boolean;
-  /** rules firing on this slice (any metric), from alert_state */
+/** a slice_metrics row of the window, and the rules firing on its slice (any metric), from alert_state */
+export type SliceRow = Omit<SliceMetricRow, 'window_start' | 'window_end' | 'metric' | 'baseline'> & {
   firing: string[];
-}
+};
 
 /**
  * GET /v1/slices/series?slice=&window=&metric=[&from=&to=][&max_points=] (default: the 24 h up to the
@@ -57,13 +43,7 @@ export interface SeriesResponse {
   slice: string;
   window: string;
   metric: MetricName;
-  points: Array<{
-    window_end: string;
-    value: number | null;
-    baseline_value: number | null;
-    n: number;
-    degraded: boolean;
-  }>;
+  points: Array<Iso<SeriesPoint, 'window_end'>>;
 }
 
 /**
@@ -93,46 +73,13 @@ export interface FailuresResponse {
   failures: FailureRow[];
 }
 
-export interface FailureRow {
-  ts: string;
-  trace_id: string;
-  decision_id: string;
-  decision_type: string;
-  label: string;
-  score: number | null;
-  model_version: string;
-  sample_reason: string;
-  status_message: string;
-  verdicts: VerdictView[];
-}
+export type FailureRow = Omit<Iso<StoredFailure, 'ts'>, 'span_id' | 'verdicts'> & { verdicts: VerdictView[] };
 
-export interface VerdictView {
-  ts: string;
-  kind: string;
-  value: string;
-  reviewer_id: string;
-  seniority: string;
-  label: string;
-  rationale: string;
-}
+export type VerdictView = Omit<Iso<StoredVerdict, 'ts'>, 'decision_id'>;
 
 /** GET /v1/traces/:trace_id : 404 when the trace was not kept in the sample. Spans in time order (ts to the ms). */
 export interface TraceResponse {
   trace_id: string;
-  spans: Array<{
-    span_id: string;
-    parent_span_id: string;
-    name: string;
-    ts: string;
-    duration_ms: number;
-    status_code: number;
-    status_message: string;
-    service: string;
-    decision_id: string;
-    decision_type: string;
-    attributes: Record<string, string>;
-    sample_reason: string;
-    sample_weight: number;
-  }>;
+  spans: Array<Iso<StoredSpan, 'ts'>>;
   verdicts: Array<VerdictView & { decision_id: string }>;
 }

@@ -5,17 +5,7 @@
  * seeded, so every run of the demo tells the same story; the SDK calls live
  * in support-bot.ts.
  */
-
-/** xorshift32: small, fast, and the same sequence on every platform */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@livegrade/core';
 
 export const LANGUAGES = ['en', 'es', 'hi', 'de', 'pt'] as const;
 export type Language = (typeof LANGUAGES)[number];
