@@ -220,8 +220,12 @@ export async function demo(
     say(`Demo complete in ${Math.floor(elapsed / 60)}m${String(elapsed % 60).padStart(2, '0')}s.`);
     const view = new URLSearchParams({ window: '1m', metric: 'override_rate', slice: DEGRADED_SLICE });
     say(`Dashboard: ${api}/#${view}`);
+    if (opts.exit) {
+      // the store stays behind for a look without the instance: livegrade sql opens it itself
+      say(`Stopping (--exit). The data stays: LIVEGRADE_DATA_DIR=${dataDir} npx livegrade sql "SELECT ..."`);
+      return 0;
+    }
     say(`Run your own SQL: LIVEGRADE_API_URL=${api} npx livegrade sql "SELECT ..."`);
-    if (opts.exit) return 0;
 
     say('The bot keeps sending traffic (still broken) so the dashboard stays live. Press Ctrl+C to stop.');
     await new Promise<void>((resolve) => interrupted.signal.addEventListener('abort', () => resolve(), { once: true }));

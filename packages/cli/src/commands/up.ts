@@ -15,7 +15,11 @@ export async function up(env: Env, options: { services?: string | undefined }): 
     lines.push(
       `  OTLP/HTTP gateway: ${instance.urls.gateway}/v1/traces   verdicts: ${instance.urls.gateway}/v1/verdicts`,
     );
-  if (instance.urls.api) lines.push(`  API:    ${instance.urls.api}   (POST /v1/sql)`);
+  if (instance.urls.api) {
+    lines.push(`  dashboard: ${instance.urls.api}/`);
+    lines.push(`  API:    ${instance.urls.api}   (POST /v1/sql, GET /v1/slices, /v1/alerts, /v1/traces/:id, /metrics)`);
+  }
+  if (instance.urls.metrics) lines.push(`  metrics: ${instance.urls.metrics}/metrics`);
   if (instance.sampler) {
     const s = instance.config.sampling;
     lines.push(
