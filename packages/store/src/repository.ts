@@ -57,7 +57,7 @@ function chunks<T>(items: T[]): T[][] {
 
 /** The one place that knows livegrade's table names and row shapes. */
 export function createRepository(store: StoreClients) {
-  const userSql = createUserSql(store.reader, store.readLimits);
+  const userSql = createUserSql(store.reader, store.readLimits, store.writer);
   const timing = insertTiming(store.writer);
   const { writer } = timing;
   return {

@@ -9,11 +9,13 @@ import { assertReadOnlySql, ForbiddenQueryError, QueryLimitError } from './read-
  * comes back as QueryLimitError naming the limit; other engine errors pass
  * through with the engine's message.
  */
-export function createUserSql(reader: ClickHouseClient, limits: ReadLimits) {
+export function createUserSql(reader: ClickHouseClient, limits: ReadLimits, catalog: ClickHouseClient = reader) {
   let tableFunctions: Promise<string[]> | undefined;
+  // read on `catalog` (the writer): a reader user granted SELECT on livegrade's
+  // database alone may not see system tables on a server
   const engineTableFunctions = (): Promise<string[]> => {
     if (!tableFunctions) {
-      const loading = reader
+      const loading = catalog
         .query({ query: 'SELECT name FROM system.table_functions', format: 'JSONEachRow' })
         .then((rs) => rs.json<{ name: string }>())
         .then((rows) => rows.map((r) => r.name));
