@@ -9,6 +9,7 @@ import type {
   Observation,
   Silence,
 } from '@livegrade/core';
+import { type Int64Text, jsonRows } from './json-rows.ts';
 
 /** Delivery outcomes after which a (notification, receiver) is never attempted again. */
 const TERMINAL_OUTCOMES: readonly DeliveryOutcome[] = ['delivered', 'rejected', 'gave_up'];
@@ -23,7 +24,6 @@ export const DEFAULT_ALERT_EVENTS_LIMIT = 100;
  * integers may come back as strings (the HTTP interface quotes them), hence
  * a Number() on each.
  */
-type Int64Text = number | string;
 
 const OBSERVATION_FIGURES = 'value, n, baseline, baseline_value, baseline_n, p_value, q_value, effect, degraded';
 
@@ -175,10 +175,7 @@ function toAlertEvent(r: EventRow): AlertEvent {
  * epoch ms. Replacing tables are read with FINAL, on the writer session.
  */
 export function createAlertsRepository(writer: ClickHouseClient) {
-  async function rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    const rs = await writer.query({ query, format: 'JSONEachRow', query_params: params });
-    return rs.json<T>();
-  }
+  const rows = jsonRows(writer);
   async function insert(table: string, values: readonly object[]) {
     if (values.length === 0) return;
     await writer.insert({ table, values: values as object[], format: 'JSONEachRow' });

@@ -3,6 +3,7 @@ import type { DecisionRow, VerdictRow } from '@livegrade/core';
 import { createAlertsRepository } from './alerts.ts';
 import type { StoreClients } from './client.ts';
 import { countLines, insertTiming } from './insert-timing.ts';
+import { jsonRows } from './json-rows.ts';
 import { decisionInsertRow, SPAN_COLUMNS, type SpanRow } from './rows.ts';
 import { createScoringRepository } from './scoring.ts';
 import { createSliceViews } from './slice-views.ts';
@@ -205,10 +206,7 @@ export function createRepository(store: StoreClients) {
       return userSql(sql, CLICKHOUSE_FORMAT[format]);
     },
     /** livegrade's own reads (tests, services): JSON rows, on the writer session. */
-    async select<T>(query: string, params?: Record<string, unknown>): Promise<T[]> {
-      const rs = await writer.query({ query, format: 'JSONEachRow', ...(params ? { query_params: params } : {}) });
-      return rs.json<T>();
-    },
+    select: jsonRows(writer),
   };
 }
 

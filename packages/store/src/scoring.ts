@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { BaselineInfo, SliceAggregate, SliceMetricRow } from '@livegrade/core';
+import { jsonRows } from './json-rows.ts';
 import {
   type AggregateRange,
   type RawSliceAggregate,
@@ -22,10 +23,7 @@ export type StoredSliceMetric = SliceMetricRow & { scored_at: number };
 
 /** The scorer's and the baselines' tables (slice_metrics, baselines, baseline_activations). */
 export function createScoringRepository(writer: ClickHouseClient) {
-  async function rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    const rs = await writer.query({ query, format: 'JSONEachRow', query_params: params });
-    return rs.json<T>();
-  }
+  const rows = jsonRows(writer);
   return {
     /** Every slice of every grouping set over [from, to) that has decisions, in one pass (slice-aggregates.ts). */
     async sliceAggregates(groupingSets: readonly (readonly string[])[], range: AggregateRange) {

@@ -7,6 +7,7 @@ import {
   type SliceMetricRow,
   slicePairs,
 } from '@livegrade/core';
+import { type Int64Text, jsonRows } from './json-rows.ts';
 import { dimensionExpr, type RawSliceAggregate, scoreBinSql, toSliceAggregate } from './slice-aggregates.ts';
 
 /**
@@ -101,9 +102,6 @@ const FAILURE_LOOKBACKS = [3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_00
 /** Verdicts come after their decision, less this much for a reviewer's clock running behind. */
 const VERDICT_SLACK_MS = 5 * 60_000;
 
-/** JSONEachRow gives 64-bit integers as strings. */
-type Int64Text = number | string;
-
 /**
  * A slice key as a condition on `decisions AS d`: one equality per
  * `dim=value` pair (`*` matches everything), values bound as parameters
@@ -172,10 +170,7 @@ function toVerdict(r: VerdictText): StoredVerdict {
 
 /** Reads for the dashboard's API over slice_metrics, baselines, decisions, verdicts and sampled_spans. */
 export function createSliceViews(writer: ClickHouseClient) {
-  async function rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    const rs = await writer.query({ query, format: 'JSONEachRow', query_params: params });
-    return rs.json<T>();
-  }
+  const rows = jsonRows(writer);
 
   async function verdictsOf(decisionIds: readonly string[]): Promise<StoredVerdict[]> {
     if (decisionIds.length === 0) return [];
