@@ -12,6 +12,7 @@ import {
 import type { FastifyInstance } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
 import { z } from 'zod';
+import { answer } from './answer.ts';
 
 /** A firing or pending alert with its rule's severity (absent when the rule is no longer configured). */
 export type ListedAlert = AlertState & { severity?: Severity };
@@ -188,7 +189,7 @@ export function registerAlerts(app: FastifyInstance, store: AlertsStore, alerts:
   });
 
   app.post('/v1/silences', async (request, reply) =>
-    answer(reply, async () => {
+    answer(reply, [AlertsRequestError], async () => {
       const silence = await addSilence(store, alerts, request.body);
       return reply.code(201).send({ silence });
     }),
@@ -197,16 +198,7 @@ export function registerAlerts(app: FastifyInstance, store: AlertsStore, alerts:
   // DELETE is the REST spelling (the CLI uses it); POST .../expire is kept for scripts written against issue 5's API.
   // Either ends the silence now and keeps it in the history (GET /v1/silences?all=1).
   const expire = async (request: { params: { id: string } }, reply: Parameters<typeof answer>[0]) =>
-    answer(reply, () => expireSilence(store, request.params.id));
+    answer(reply, [AlertsRequestError], () => expireSilence(store, request.params.id));
   app.post<{ Params: { id: string } }>('/v1/silences/:id/expire', expire);
   app.delete<{ Params: { id: string } }>('/v1/silences/:id', expire);
-}
-
-async function answer<T>(reply: { code(n: number): { send(b: unknown): unknown } }, run: () => Promise<T>) {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof AlertsRequestError) return reply.code(err.status).send({ error: err.message });
-    throw err;
-  }
 }

@@ -2,6 +2,7 @@ import { describeIssues, type ScoringConfig } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { activateBaseline, BaselineError, type Repository, registerBaseline, showBaseline } from '@livegrade/store';
 import { z } from 'zod';
+import { answer } from './answer.ts';
 
 const time = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).transform((t) => {
   return typeof t === 'number' ? t : Date.parse(t);
@@ -24,14 +25,14 @@ export function registerBaselines(app: FastifyInstance, store: Repository, scori
   app.get('/v1/baselines', async () => ({ baselines: await store.listBaselines() }));
 
   app.get<{ Params: { name: string } }>('/v1/baselines/:name', async (request, reply) =>
-    answer(reply, () => showBaseline(store, request.params.name)),
+    answer(reply, [BaselineError], () => showBaseline(store, request.params.name)),
   );
 
   app.post('/v1/baselines', async (request, reply) => {
     const parsed = RegisterBody.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
     const { name, from, to, model_version, activate } = parsed.data;
-    return answer(reply, async () => {
+    return answer(reply, [BaselineError], async () => {
       const info = await registerBaseline(store, scoring, { name, from, to, modelVersion: model_version });
       if (activate) await activateBaseline(store, name);
       return { baseline: { ...info, active: activate } };
@@ -39,18 +40,9 @@ export function registerBaselines(app: FastifyInstance, store: Repository, scori
   });
 
   app.post<{ Params: { name: string } }>('/v1/baselines/:name/activate', async (request, reply) =>
-    answer(reply, async () => {
+    answer(reply, [BaselineError], async () => {
       await activateBaseline(store, request.params.name);
       return { active: request.params.name };
     }),
   );
-}
-
-async function answer<T>(reply: { code(n: number): { send(b: unknown): unknown } }, run: () => Promise<T>) {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof BaselineError) return reply.code(err.status).send({ error: err.message });
-    throw err;
-  }
 }
