@@ -21,7 +21,8 @@ export function registerMetricsRoute(app: FastifyInstance, registry: Registry): 
 
 /**
  * A counter whose value is read from a service's own running totals when
- * Prometheus scrapes, so the hot path keeps plain number increments.
+ * Prometheus scrapes, so the hot path keeps plain number increments. A
+ * record of totals becomes one series per key, labelled `labelName`.
  */
 export function counterFrom(
   registry: Registry,
@@ -30,29 +31,15 @@ export function counterFrom(
   read: () => number | Record<string, number>,
   labelName = 'reason',
 ): void {
-  new Counter({
-    name,
-    help,
-    registers: [registry],
-    labelNames: [labelName],
-    collect() {
-      const v = read();
-      this.reset();
-      if (typeof v === 'number') this.inc(v);
-      else for (const [label, n] of Object.entries(v)) this.inc({ [labelName]: label }, n);
-    },
+  labelledCounterFrom(registry, name, help, [labelName], () => {
+    const v = read();
+    if (typeof v === 'number') return [{ labels: {}, value: v }];
+    return Object.entries(v).map(([label, value]) => ({ labels: { [labelName]: label }, value }));
   });
 }
 
 export function gaugeFrom(registry: Registry, name: string, help: string, read: () => number): void {
-  new Gauge({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      this.set(read());
-    },
-  });
+  labelledGaugeFrom(registry, name, help, [], () => [{ labels: {}, value: read() }]);
 }
 
 /** One series of a labelled metric read at scrape time. */
