@@ -2,12 +2,13 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatCount, formatP } from '@livegrade/alerter';
 import type { Env } from '@livegrade/core';
 import { activateBaseline, type JsonResult, registerBaseline, type Store } from '@livegrade/store';
 import { type AlertReceiver, startAlertReceiver, type WebhookBody } from '../demo/alert-receiver.ts';
 import { DEMO_WEBHOOK_ENV, demoConfig } from '../demo/demo-config.ts';
 import { sliceFailuresSql } from '../demo/failures-query.ts';
-import { clock, count, describeAlert, percent, slicesTable } from '../demo/report.ts';
+import { clock, describeAlert, percent, slicesTable } from '../demo/report.ts';
 import { createSupportBot, type SupportBot } from '../demo/support-bot.ts';
 import {
   BROKEN_VERSION,
@@ -134,7 +135,7 @@ export async function demo(
       const c = bot!.counts();
       const scored = instance!.scorer?.stats().windows.completed ?? 0;
       say(
-        `${at()} ${phase}: ${count(c.decisions)} decisions, ${count(c.reviews)} reviews (${count(c.overrides)} senior overrides), ` +
+        `${at()} ${phase}: ${formatCount(c.decisions)} decisions, ${formatCount(c.reviews)} reviews (${formatCount(c.overrides)} senior overrides), ` +
           `${scored} windows scored${extra}`,
       );
     };
@@ -171,7 +172,7 @@ export async function demo(
       return s && s.reviewed > 0 ? percent(s.overridden / s.reviewed) : 'n/a';
     };
     say(
-      `${at()} registered and activated baseline "${info.name}": ${count(info.volume)} decisions of ${HEALTHY_VERSION} in ${info.slices} slices; ` +
+      `${at()} registered and activated baseline "${info.name}": ${formatCount(info.volume)} decisions of ${HEALTHY_VERSION} in ${info.slices} slices; ` +
         `override rate ${overrideOf('*')} overall, ${overrideOf(DEGRADED_SLICE)} in ${DEGRADED_SLICE}`,
     );
 
@@ -209,7 +210,7 @@ export async function demo(
         'that hold the broken one: the wider the slice, the more it is diluted; the rules watch the narrowest, which says where to look',
     );
     say(slicesTable(rows));
-    const sql = sliceFailuresSql(DEGRADED, { from: window.window_start, to: window.window_end });
+    const sql = sliceFailuresSql(DEGRADED_SLICE, { from: window.window_start, to: window.window_end });
     say(`The sampled failures of ${DEGRADED_SLICE} behind the alert, through the read-only SQL users get:`);
     say();
     say(sql);
@@ -309,7 +310,7 @@ async function latestOf(store: Store): Promise<string> {
     { slice: DEGRADED_SLICE },
   );
   if (!row) return '';
-  const q = row.q_value === null ? 'not tested yet' : `q ${Number(row.q_value.toPrecision(2))}`;
+  const q = row.q_value === null ? 'not tested yet' : `q ${formatP(row.q_value)}`;
   return `; ${DEGRADED_SLICE} override rate ${percent(row.value)} vs baseline ${percent(row.baseline_value)} (${q})`;
 }
 

@@ -1,3 +1,4 @@
+import { formatCount, formatEffect, formatP, formatValue, kindEmoji } from '@livegrade/alerter';
 import type { MetricName, NotifiedAlert, SliceMetricRow } from '@livegrade/core';
 import type { JsonResult } from '@livegrade/store';
 import { renderTable } from '../table.ts';
@@ -5,19 +6,9 @@ import type { WebhookBody } from './alert-receiver.ts';
 
 /** How the demo words what it shows: alerts as they arrive, and the wider slices of the alert's window. */
 
-const RATES = new Set<MetricName>(['error_rate', 'fallback_rate', 'retry_rate', 'thumbs_down_rate', 'override_rate']);
-
+/** the demo's slices are compared on override rate */
 export function percent(v: number | null | undefined): string {
-  return v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`;
-}
-
-export function count(n: number): string {
-  return new Intl.NumberFormat('en-US').format(n);
-}
-
-function q(v: number | null): string {
-  if (v === null) return 'n/a';
-  return v < 0.0001 ? '< 0.0001' : `= ${Number(v.toPrecision(2))}`;
+  return formatValue('override_rate', v ?? null);
 }
 
 export function clock(ms: number): string {
@@ -27,21 +18,20 @@ export function clock(ms: number): string {
 function evidence(metric: MetricName, a: NotifiedAlert): string {
   const o = a.last;
   if (!o) return 'no figures';
-  if (RATES.has(metric)) {
-    const unit = metric === 'override_rate' ? 'reviewed decisions' : 'decisions';
-    const pp = o.effect === null ? '' : `, ${o.effect >= 0 ? '+' : ''}${(o.effect * 100).toFixed(1)} pp`;
-    return `${percent(o.value)} of ${count(o.n)} ${unit}, baseline ${percent(o.baseline_value)} of ${count(o.baseline_n)}${pp}; q ${q(o.q_value)}`;
+  const q = `q ${formatP(o.q_value)}`;
+  if (metric === 'override_rate') {
+    return `${formatValue(metric, o.value)} of ${formatCount(o.n)} reviewed decisions, baseline ${formatValue(metric, o.baseline_value)} of ${formatCount(o.baseline_n)}, ${formatEffect(metric, o.effect)}; ${q}`;
   }
   if (metric === 'score_ks') {
-    return `the scores moved: KS distance ${o.value?.toFixed(2) ?? 'n/a'} between this window's ${count(o.n)} scores and the baseline's ${count(o.baseline_n)}; q ${q(o.q_value)}`;
+    return `the scores moved: KS distance ${formatValue(metric, o.value)} between this window's ${formatCount(o.n)} scores and the baseline's ${formatCount(o.baseline_n)}; ${q}`;
   }
-  return `${o.value ?? 'n/a'} (baseline ${o.baseline_value ?? 'n/a'}), n ${count(o.n)}; q ${q(o.q_value)}`;
+  return `${formatValue(metric, o.value)} (baseline ${formatValue(metric, o.baseline_value)}), n ${formatCount(o.n)}, ${formatEffect(metric, o.effect)}; ${q}`;
 }
 
 /** An alert as the webhook received it: rule, slice, value against the baseline, evidence, window. */
 export function describeAlert(body: WebhookBody): string {
   const n = body.notification;
-  const icon = n.kind === 'resolved' ? '✅' : n.severity === 'critical' ? '🔴' : '🟠';
+  const icon = kindEmoji(n);
   // the summary starts with the kind, rule and severity, said here already
   const what = body.summary.replace(/^.*?\((critical|warning|info)\):\s*/, '');
   const lines = [`${icon} ALERT ${n.kind.toUpperCase()} ${n.rule} (${n.severity}): ${what}`];
@@ -60,7 +50,7 @@ export function slicesTable(rows: readonly SliceMetricRow[]): string {
     value: percent(r.value),
     baseline: percent(r.baseline_value),
     n: r.n,
-    q: r.q_value === null ? 'not tested' : r.q_value < 0.0001 ? '<0.0001' : Number(r.q_value.toPrecision(2)),
+    q: r.q_value === null ? 'not tested' : formatP(r.q_value),
     degraded: r.degraded ? 'DEGRADED' : 'no',
   }));
   const result: JsonResult = {
