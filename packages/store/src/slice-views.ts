@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
+  type DecisionRow,
   type MetricName,
   pairDimension,
   SCORE_BINS,
@@ -50,19 +51,21 @@ export interface StoredVerdict {
   rationale: string;
 }
 
-export interface StoredFailure {
-  ts: number;
-  trace_id: string;
-  span_id: string;
-  decision_id: string;
-  decision_type: string;
-  label: string;
-  score: number | null;
-  model_version: string;
-  sample_reason: string;
-  status_message: string;
-  verdicts: StoredVerdict[];
-}
+/** The decision's own columns, as a failure row reads them. */
+type FailureFacts = Pick<
+  DecisionRow,
+  | 'ts'
+  | 'trace_id'
+  | 'span_id'
+  | 'decision_id'
+  | 'decision_type'
+  | 'label'
+  | 'score'
+  | 'model_version'
+  | 'sample_reason'
+>;
+
+export type StoredFailure = FailureFacts & { status_message: string; verdicts: StoredVerdict[] };
 
 export interface StoredSpan {
   span_id: string;
@@ -190,17 +193,7 @@ export function createSliceViews(writer: ClickHouseClient) {
       from === null ? '' : 'AND d.ts >= fromUnixTimestamp64Milli({from:Int64})',
       to === null ? '' : 'AND d.ts < fromUnixTimestamp64Milli({to:Int64})',
     ].join(' ');
-    return rows<{
-      ts_ms: Int64Text;
-      trace_id: string;
-      span_id: string;
-      decision_id: string;
-      decision_type: string;
-      label: string;
-      score: number | null;
-      model_version: string;
-      sample_reason: string;
-    }>(
+    return rows<Omit<FailureFacts, 'ts'> & { ts_ms: Int64Text }>(
       // An override is the scorer's: the reference review (latest senior, else
       // latest) differs from the model's label.
       `WITH facts AS (
