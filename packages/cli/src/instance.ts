@@ -165,6 +165,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
         metrics: instance.metrics,
         scoring: loaded.config.scoring,
         alerts: loaded.config.alerts,
+        sliceBy: loaded.config.sampling.slice_by,
       });
       instance.urls.api = await api.start();
       instance.api = api;

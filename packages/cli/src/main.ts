@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
 import { parseEnv } from '@livegrade/core';
 import { alerts } from './commands/alerts.ts';
+import { bank } from './commands/bank.ts';
 import { baseline } from './commands/baseline.ts';
 import { demo } from './commands/demo.ts';
+import { evalset } from './commands/evalset.ts';
+import { runs } from './commands/runs.ts';
 import { silence } from './commands/silence.ts';
 import { sql } from './commands/sql.ts';
 import { up } from './commands/up.ts';
@@ -20,6 +23,14 @@ const HELP = `livegrade — grade AI decisions on live traffic
   livegrade alerts list [--json]               firing and pending alerts, worst first
   livegrade silence add --rule <rule|*> --slice <slice|*> --for <duration> --comment <why> [--by <name>]
   livegrade silence list [--all] [--json] | expire <id>
+  livegrade bank list [--all] [--json] | add --sql "<SELECT decision_id ...>" | retire <id> --reason <why> [--by <name>]
+  livegrade bank capture                       capture overrides and labelled failures into the bank now
+  livegrade bank replay --target <url> [--k 5] [--concurrency 8] [--slice-bar 0.8] [--timeout 10s] [--retries 2]
+                        [--model-version <v>]  the release gate: exit 0 pass, 1 a past failure repeats or a slice
+                                               is below the bar, 2 usage or target errors
+  livegrade runs list [--json] | show <id> [--format md|json] | signoff <id> --reviewer <name> --note <text>
+  livegrade evalset export --name <name> --out <dir> [--per-slice 20] [--hard-share 0.4] [--holdout 0.2] [--seed 42]
+                           [--from now-30d] [--to now] [--rotate-from <manifest> --fraction 0.2]
 
 Configuration comes from LIVEGRADE_* environment variables (see README.md).`;
 
@@ -45,6 +56,24 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         exit: { type: 'boolean' },
         'data-dir': { type: 'string' },
+        sql: { type: 'string' },
+        reason: { type: 'string' },
+        target: { type: 'string' },
+        k: { type: 'string' },
+        concurrency: { type: 'string' },
+        'slice-bar': { type: 'string' },
+        timeout: { type: 'string' },
+        retries: { type: 'string' },
+        reviewer: { type: 'string' },
+        note: { type: 'string' },
+        'per-slice': { type: 'string' },
+        'hard-share': { type: 'string' },
+        holdout: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        'rotate-from': { type: 'string' },
+        fraction: { type: 'string' },
+        'slice-by': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -80,6 +109,12 @@ export async function main(argv: string[]): Promise<number> {
           all: values.all,
           json: values.json,
         });
+      case 'bank':
+        return await bank(env, rest, values);
+      case 'runs':
+        return await runs(env, rest, values);
+      case 'evalset':
+        return await evalset(env, rest, values);
       case 'sql':
         return await sql(env, rest.join(' ') || undefined, { format: values.format });
       default:

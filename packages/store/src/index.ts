@@ -4,8 +4,11 @@ import { migrate } from './migrate.ts';
 import { createRepository, type Repository } from './repository.ts';
 
 export * from './alerts.ts';
+export * from './bank.ts';
 export * from './baselines.ts';
 export * from './client.ts';
+export * from './eval-runs.ts';
+export * from './evalset.ts';
 export type { InsertObservation, InsertObserver } from './insert-timing.ts';
 export * from './migrate.ts';
 export * from './read-only-sql.ts';

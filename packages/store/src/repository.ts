@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
 import type { DecisionRow, VerdictRow } from '@livegrade/core';
 import { createAlertsRepository } from './alerts.ts';
+import { createBankRepository } from './bank.ts';
 import type { StoreClients } from './client.ts';
+import { createEvalRunsRepository } from './eval-runs.ts';
+import { createEvalsetRepository } from './evalset.ts';
 import { countLines, insertTiming } from './insert-timing.ts';
 import { jsonRows } from './json-rows.ts';
 import { decisionInsertRow, SPAN_COLUMNS, type SpanRow } from './rows.ts';
@@ -66,6 +69,9 @@ export function createRepository(store: StoreClients) {
     ...createScoringRepository(writer),
     ...createAlertsRepository(writer),
     ...createSliceViews(writer),
+    ...createBankRepository(writer),
+    ...createEvalRunsRepository(writer),
+    ...createEvalsetRepository(writer),
     async insertDecisions(rows: DecisionRow[]) {
       if (rows.length === 0) return;
       await writer.insert({

@@ -4,9 +4,12 @@ import { createHttpServer, type Logger, type Registry, registerMetricsRoute } fr
 import type { Repository } from '@livegrade/store';
 import { registerAlerts } from './alerts.ts';
 import { registerAuth } from './auth.ts';
+import { registerBank } from './bank.ts';
 import { registerBaselines } from './baselines.ts';
 import type { ApiConfig } from './config.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerEvalsets } from './evalsets.ts';
+import { registerRuns } from './runs.ts';
 import { registerSlices } from './slices.ts';
 import { registerSql } from './sql.ts';
 import { registerTraces } from './traces.ts';
@@ -38,6 +41,8 @@ export function createApi(deps: {
   scoring?: Pick<ScoringConfig, 'slices' | 'windows'>;
   /** the validated alerts: section: severities of listed alerts, rule names a silence may name */
   alerts?: AlertsConfig;
+  /** the sampler's slice dimensions (sampling.slice_by): bank cases and eval sets are sliced like the sample */
+  sliceBy?: readonly string[];
 }): Api {
   const { store, logger, config } = deps;
   const app = createHttpServer({ logger, service: 'api', bodyLimit: 1024 * 1024 });
@@ -48,6 +53,10 @@ export function createApi(deps: {
   registerAlerts(app, store, deps.alerts);
   registerSlices(app, store, deps.scoring ?? DEFAULT_CONFIG.scoring);
   registerTraces(app, store);
+  const sliceBy = deps.sliceBy ?? DEFAULT_CONFIG.sampling.slice_by;
+  registerBank(app, store, { sliceBy });
+  registerRuns(app, store, { sliceBy });
+  registerEvalsets(app, store, { sliceBy });
   registerDashboard(app);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   return {
