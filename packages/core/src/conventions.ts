@@ -14,6 +14,8 @@ export const Attr = {
   retried: 'livegrade.outcome.retried',
   guardrail: 'livegrade.outcome.guardrail',
   input: 'livegrade.input',
+  /** what the model saw besides the input; replayed with it (regression bank) */
+  context: 'livegrade.context',
   output: 'livegrade.output',
   genAiModel: 'gen_ai.request.model',
   genAiInputTokens: 'gen_ai.usage.input_tokens',

@@ -155,6 +155,19 @@ describe('decide()', () => {
     await lg.shutdown();
   });
 
+  it('records the context like the input: JSON for objects, text as it is, cut to maxPayloadBytes', async () => {
+    const { lg, spans } = inMemory(100);
+    await lg.decide({ type: 'refund', input: 'refund?', context: { tier: 'gold', policy: 'p7' } }, () => {});
+    await lg.decide({ type: 'refund', context: 'z'.repeat(1000) }, () => {});
+    await lg.decide({ type: 'refund' }, () => {});
+    const [object, long, none] = await spans();
+    assert.equal(object?.attributes['livegrade.context'], '{"tier":"gold","policy":"p7"}');
+    assert.ok(String(long?.attributes['livegrade.context']).endsWith(TRUNCATION_MARKER));
+    assert.ok(Buffer.byteLength(String(long?.attributes['livegrade.context'])) <= 100);
+    assert.equal(none?.attributes['livegrade.context'], undefined);
+    await lg.shutdown();
+  });
+
   it('never fails a decision because its input cannot be serialized', async () => {
     const { lg, spans } = inMemory();
     const circular: Record<string, unknown> = { a: 1 };

@@ -17,6 +17,11 @@ export interface DecisionSpec {
   slices?: Record<string, string | number | boolean>;
   /** what the model was asked; strings are kept as they are, anything else as JSON; cut to maxPayloadBytes */
   input?: unknown;
+  /**
+   * what else the model saw besides the input (customer tier, retrieved policy, ...), so a replay
+   * can give a candidate the same; kept like input: strings as they are, anything else as JSON
+   */
+  context?: unknown;
   /** gen_ai.request.model */
   model?: string;
   modelVersion?: string;
@@ -184,6 +189,7 @@ export class Livegrade {
     if (slices) for (const k in slices) a[Attr.slicePrefix + k] = slices[k];
     if (spec.id !== undefined) a[Attr.decisionId] = spec.id;
     if (spec.input !== undefined) a[Attr.input] = payload(spec.input, this.options.maxPayloadBytes);
+    if (spec.context !== undefined) a[Attr.context] = payload(spec.context, this.options.maxPayloadBytes);
     if (spec.model) a[Attr.genAiModel] = spec.model;
     if (spec.modelVersion) a[Attr.modelVersion] = spec.modelVersion;
     return a;
