@@ -132,7 +132,8 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
     }
     if (services.has('scorer') && instance.store) {
       const alerting = loaded.config.alerts.rules.length > 0;
-      const config = scorerConfig(loaded.config.scoring, { alerting });
+      const bank = { bank: loaded.config.bank, sliceBy: loaded.config.sampling.slice_by };
+      const config = scorerConfig(loaded.config.scoring, { alerting, bank });
       const scorer = createScorer({ jobs, store: instance.store, logger, config });
       registerScorerMetrics(instance.metrics, scorer);
       await scorer.start();
@@ -166,6 +167,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
         scoring: loaded.config.scoring,
         alerts: loaded.config.alerts,
         sliceBy: loaded.config.sampling.slice_by,
+        bank: loaded.config.bank,
       });
       instance.urls.api = await api.start();
       instance.api = api;

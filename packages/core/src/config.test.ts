@@ -42,6 +42,7 @@ const DEFAULTS: LivegradeConfig = {
     min_effect: { rate: 0.05, ks: 0.1, js: 0.1 },
   },
   alerts: { receivers: {}, rules: [] },
+  bank: { capture_interval: 30_000, capture_lookback: 15 * 60_000 },
 };
 
 describe('config defaults', () => {
@@ -97,6 +98,7 @@ describe('a full config file', () => {
         fdr: 0.1,
         min_effect: { rate: 0.02, ks: 0.2, js: 0 },
       },
+      bank: { capture_interval: '5m', capture_lookback: '1h' },
     });
     assert.deepEqual(c, {
       scoring: {
@@ -126,6 +128,7 @@ describe('a full config file', () => {
         recent_horizon: 7 * 86_400_000,
       },
       alerts: { receivers: {}, rules: [] },
+      bank: { capture_interval: 300_000, capture_lookback: 3_600_000 },
     });
   });
 
@@ -313,7 +316,7 @@ describe('config errors name the key and the value', () => {
     const lines = message.split('\n');
     assert.equal(lines[0], 'invalid configuration in /etc/livegrade/prod.yaml (5 problems):');
     assert.deepEqual(lines.slice(1).sort(), [
-      '  /etc/livegrade/prod.yaml: notify: unknown key (expected one of: sampling, scoring, alerts) (got {})',
+      '  /etc/livegrade/prod.yaml: notify: unknown key (expected one of: sampling, scoring, alerts, bank) (got {})',
       '  /etc/livegrade/prod.yaml: sampling.decision_wait: expected a duration such as 250ms, 5s, 2m, 72h or 7d (got "soon")',
       '  /etc/livegrade/prod.yaml: sampling.keep_always.score_below: must be between 0 and 1, or null to turn it off (got 1.5)',
       '  /etc/livegrade/prod.yaml: sampling.min_probability: must be greater than 0 and at most 1 (got 0)',

@@ -163,6 +163,23 @@ export const ScoringSchema = section({
   min_effect: MinEffectSchema.describe('smallest changes that count as degradation, however significant'),
 });
 
+export const BankSchema = section({
+  capture_interval: durationSchema({ min: '1s', max: '1d' })
+    .prefault('30s')
+    .describe('how often overridden and failed decisions with a human label are captured into the regression bank'),
+  capture_lookback: durationSchema({ max: '7d' })
+    .prefault('15m')
+    .describe(
+      'each capture also reads verdicts this far before where the last one stopped, so a trace kept late (a promotion) is still captured',
+    ),
+});
+
+/** The regression bank's capture (DESIGN.md §8); durations in ms. */
+export interface BankConfig {
+  capture_interval: number;
+  capture_lookback: number;
+}
+
 const ConfigSectionsSchema = z.strictObject(
   {
     sampling: SamplingSchema.describe('tail-based sampling of traces (DESIGN.md §5)'),
@@ -170,6 +187,7 @@ const ConfigSectionsSchema = z.strictObject(
     alerts: AlertsSchema.describe(
       'alert rules over the scored slices, and the receivers their notifications go to (DESIGN.md §7)',
     ),
+    bank: BankSchema.describe('the regression bank: capture of replay cases from production (DESIGN.md §8)'),
   },
   {
     error: (iss) =>
@@ -191,13 +209,19 @@ function checkAlertsAgainst(scoringOf: (doc: Record<string, unknown>) => unknown
 export const LivegradeConfigSchema = ConfigSectionsSchema.superRefine(
   checkAlertsAgainst((d) => d.scoring),
   { when: () => true },
-).transform((c) => ({ sampling: c.sampling, scoring: c.scoring, alerts: resolveAlerts(c.alerts, c.scoring) }));
+).transform((c) => ({
+  sampling: c.sampling,
+  scoring: c.scoring,
+  alerts: resolveAlerts(c.alerts, c.scoring),
+  bank: c.bank,
+}));
 
 /** The validated file; durations are milliseconds. */
 export interface LivegradeConfig {
   sampling: SamplingConfig;
   scoring: ScoringConfig;
   alerts: AlertsConfig;
+  bank: BankConfig;
 }
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -26,6 +26,10 @@ export const AlertDeliverJob = z.strictObject({
 });
 export type AlertDeliverJob = z.infer<typeof AlertDeliverJob>;
 
+/** One pass of the regression bank's capture; it carries nothing (the watermark is in the store). */
+export const BankCaptureJob = z.strictObject({});
+export type BankCaptureJob = z.infer<typeof BankCaptureJob>;
+
 export const QUEUES = {
   scoring: {
     name: 'scoring',
@@ -46,6 +50,13 @@ export const QUEUES = {
     name: 'alert-delivery',
     jobs: {
       deliver: AlertDeliverJob,
+    },
+  },
+  /** the scorer's repeatable `capture` turns overridden and failed decisions with a human label into bank cases */
+  bank: {
+    name: 'bank',
+    jobs: {
+      capture: BankCaptureJob,
     },
   },
 } as const;

@@ -1,6 +1,450 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseError } from '@clickhouse/client';
+import { type BankCase, type BankOccurrence, type CaseReason, caseId, sliceKeyOf } from '@livegrade/core';
+import { type Int64Text, jsonRows } from './json-rows.ts';
+import { ForbiddenQueryError, QueryLimitError } from './read-only-sql.ts';
+import type { JsonResult, Repository } from './repository.ts';
 
-/** The regression bank's tables (0011_regression_bank.sql). Owned by the capture helper. */
-export function createBankRepository(_writer: ClickHouseClient) {
-  return {};
+/** A bank request the user got wrong: the message says what and how to fix it. */
+export class BankError extends Error {
+  override name = 'BankError';
+  constructor(
+    message: string,
+    readonly status: 400 | 403 | 404 | 409 | 422 = 400,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A decision as the bank sees it: the decision row, its human label and
+ * failure signals from the verdicts, and its recorded payloads from
+ * sampled_spans (absent when the trace was not kept).
+ */
+export interface BankCandidate {
+  decision_id: string;
+  trace_id: string;
+  ts: number;
+  decision_type: string;
+  slices: Record<string, string>;
+  model_version: string;
+  model_label: string;
+  /** the latest senior review's label, else the latest review's; '' when nobody reviewed it */
+  human_label: string;
+  /** error, fallback, retry, guardrail or a thumbs-down */
+  failed: boolean;
+  /** the decision span was kept and carries livegrade.input */
+  has_input: boolean;
+  input: string;
+  context: string;
+}
+
+interface CandidateRow extends Omit<BankCandidate, 'ts' | 'failed' | 'has_input'> {
+  ts_ms: Int64Text;
+  failed: boolean | number;
+  has_input: boolean | number;
+}
+
+interface CaseRow {
+  id: string;
+  decision_type: string;
+  slice: string;
+  slices: Record<string, string>;
+  input: string;
+  context: string;
+  expected_label: string;
+  model_label: string;
+  reason: CaseReason;
+  source_decision_id: string;
+  source_trace_id: string;
+  first_seen_ms: Int64Text;
+  last_seen_ms: Int64Text;
+  times_seen: Int64Text;
+  retirements: Int64Text;
+  retired_at_ms: Int64Text;
+  retired_reason: string;
+  retired_by: string;
+}
+
+const CAPTURE_PROGRESS = 'capture';
+
+/**
+ * The candidates of decisions in `ids` (a subquery yielding decision ids).
+ * The human label follows the shared rule (latest senior review, else
+ * latest review), ties in time broken by arrival then verdict id so every
+ * run picks the same one. Spans are looked up by trace id, sampled_spans'
+ * sort key, from the decisions found.
+ */
+function candidatesQuery(ids: string, where: string): string {
+  return `
+    SELECT d.decision_id AS decision_id, d.trace_id AS trace_id, toUnixTimestamp64Milli(d.ts) AS ts_ms,
+      d.decision_type AS decision_type, d.slices AS slices, d.model_version AS model_version, d.label AS model_label,
+      v.human_label AS human_label,
+      (d.is_error OR d.fallback OR d.retried OR d.guardrail OR v.thumbs_down > 0) AS failed,
+      s.has_input AS has_input, s.input AS input, s.context AS context
+    FROM (
+      SELECT decision_id, trace_id, ts, decision_type, slices, model_version, label, is_error, fallback, retried, guardrail
+      FROM decisions FINAL WHERE decision_id IN (${ids})
+    ) AS d
+    LEFT JOIN (
+      SELECT decision_id,
+        countIf(kind = 'review' AND seniority = 'senior') AS senior_reviews,
+        argMaxIf(label, (ts, ingested_at, verdict_id), kind = 'review' AND seniority = 'senior') AS senior_label,
+        argMaxIf(label, (ts, ingested_at, verdict_id), kind = 'review') AS latest_label,
+        if(senior_reviews > 0, senior_label, latest_label) AS human_label,
+        countIf(kind = 'feedback' AND value = 'thumbs_down') AS thumbs_down
+      FROM verdicts FINAL WHERE decision_id IN (${ids})
+      GROUP BY decision_id
+    ) AS v ON v.decision_id = d.decision_id
+    LEFT JOIN (
+      SELECT decision_id,
+        max(mapContains(attributes, 'livegrade.input')) AS has_input,
+        any(attributes['livegrade.input']) AS input,
+        any(attributes['livegrade.context']) AS context
+      FROM sampled_spans FINAL
+      WHERE trace_id IN (SELECT trace_id FROM decisions WHERE decision_id IN (${ids})) AND decision_id IN (${ids})
+      GROUP BY decision_id
+    ) AS s ON s.decision_id = d.decision_id
+    ${where}
+    ORDER BY d.ts, d.decision_id`;
+}
+
+const CASE_COLUMNS = `
+  id, first.1 AS decision_type, first.2 AS slice, first.3 AS slices, first.4 AS input, first.5 AS context,
+  l.expected_label AS expected_label, first.6 AS model_label, first.7 AS reason,
+  first.8 AS source_decision_id, first.9 AS source_trace_id,
+  toUnixTimestamp64Milli(c.first_seen) AS first_seen_ms, toUnixTimestamp64Milli(c.last_seen) AS last_seen_ms,
+  c.times_seen AS times_seen, r.retirements AS retirements, toUnixTimestamp64Milli(r.last_retired_at) AS retired_at_ms,
+  r.retired_reason AS retired_reason, r.retired_by AS retired_by`;
+
+/**
+ * Cases as the aggregate of their occurrences: the first occurrence's
+ * payload (by decision time, then decision id), times seen = distinct
+ * decisions, the expected label = the most frequent one, ties going to the
+ * label seen latest. A case is retired once any retirement names it.
+ */
+const CASES_QUERY = `
+  SELECT ${CASE_COLUMNS}
+  FROM (
+    SELECT case_id AS id,
+      argMin((decision_type, slice, slices, input, context, model_label, reason, decision_id, trace_id), (ts, decision_id)) AS first,
+      min(ts) AS first_seen, max(ts) AS last_seen, uniqExact(decision_id) AS times_seen
+    FROM bank_occurrences FINAL GROUP BY case_id
+  ) AS c
+  INNER JOIN (
+    SELECT case_id, argMax(expected_label, (n, last)) AS expected_label
+    FROM (SELECT case_id, expected_label, count() AS n, max(ts) AS last FROM bank_occurrences FINAL GROUP BY case_id, expected_label)
+    GROUP BY case_id
+  ) AS l ON l.case_id = c.id
+  LEFT JOIN (
+    SELECT case_id, count() AS retirements, max(retired_at) AS last_retired_at,
+      argMax(reason, retired_at) AS retired_reason, argMax(retired_by, retired_at) AS retired_by
+    FROM bank_retirements GROUP BY case_id
+  ) AS r ON r.case_id = c.id`;
+
+/** The regression bank's tables (0011_regression_bank.sql). */
+export function createBankRepository(writer: ClickHouseClient) {
+  const rows = jsonRows(writer);
+  const bankCase = async (id: string): Promise<BankCase | undefined> => {
+    const [row] = await rows<CaseRow>(`${CASES_QUERY} WHERE id = {id:String}`, { id });
+    return row ? toCase(row) : undefined;
+  };
+  const candidates = async (query: string, params: Record<string, unknown>): Promise<BankCandidate[]> =>
+    (await rows<CandidateRow>(query, params)).map(toCandidate);
+
+  return {
+    /** Writes occurrences; one of a (case, decision) already stored is replaced, so re-capturing adds nothing. */
+    async insertOccurrences(occurrences: BankOccurrence[]) {
+      if (occurrences.length === 0) return;
+      await writer.insert({
+        table: 'bank_occurrences',
+        values: occurrences.map((o) => ({ ...o, ts: Math.round(o.ts), captured_at: Math.round(o.captured_at) })),
+        format: 'JSONEachRow',
+      });
+    },
+
+    /** Active cases by id; with includeRetired, retired ones too (they stay in history). */
+    async bankCases(opts: { includeRetired?: boolean } = {}): Promise<BankCase[]> {
+      const where = opts.includeRetired ? '' : 'WHERE retirements = 0';
+      return (await rows<CaseRow>(`${CASES_QUERY} ${where} ORDER BY id`)).map(toCase);
+    },
+
+    bankCase,
+
+    /** Retires an active case: it is no longer replayed, and stays listed with --all. */
+    async retireCase(id: string, reason: string, by: string, now = Date.now()): Promise<BankCase> {
+      if (reason.trim() === '') throw new BankError('a reason is required to retire a case (--reason "...")');
+      const found = await bankCase(id);
+      if (!found) throw new BankError(`no case "${id}" in the bank (livegrade bank list --all lists every case)`, 404);
+      if (found.status === 'retired') {
+        throw new BankError(
+          `case ${id} was already retired on ${new Date(found.retired_at ?? 0).toISOString()} by ${found.retired_by || 'unknown'}: ${found.retired_reason}`,
+          409,
+        );
+      }
+      await writer.insert({
+        table: 'bank_retirements',
+        values: [{ case_id: id, retired_at: Math.round(now), reason: reason.trim(), retired_by: by }],
+        format: 'JSONEachRow',
+      });
+      return {
+        ...found,
+        status: 'retired',
+        retired_at: Math.round(now),
+        retired_reason: reason.trim(),
+        retired_by: by,
+      };
+    },
+
+    /**
+     * Decisions that should be cases and are not yet: a verdict of theirs
+     * arrived at or after `since` (engine time, epoch ms), a human labelled
+     * them, and the label overrides the model or the decision failed. One
+     * already captured with the same expected label is left out, so a re-run
+     * writes nothing new. Candidates without a kept input come back too
+     * (has_input false), so capture can count them.
+     */
+    async captureCandidates(since: number): Promise<BankCandidate[]> {
+      const ids = 'SELECT decision_id FROM verdicts WHERE ingested_at >= fromUnixTimestamp64Milli({since:Int64})';
+      const where = `WHERE human_label != '' AND (human_label != model_label OR failed)
+        AND (decision_id, human_label) NOT IN (SELECT decision_id, expected_label FROM bank_occurrences FINAL)`;
+      return candidates(candidatesQuery(ids, where), { since: Math.floor(since) });
+    },
+
+    /** The candidates of these decisions, whatever their verdicts (bank add --sql); unknown ids are absent. */
+    async bankCandidatesOf(decisionIds: string[]): Promise<BankCandidate[]> {
+      if (decisionIds.length === 0) return [];
+      return candidates(candidatesQuery('SELECT arrayJoin({ids:Array(String)})', ''), { ids: decisionIds });
+    },
+
+    /** Epoch ms up to which capture has read the verdicts (0 before the first run). */
+    async captureWatermark(): Promise<number> {
+      const [row] = await rows<{ through: Int64Text }>(
+        `SELECT toUnixTimestamp64Milli(max(captured_through)) AS through FROM bank_capture_progress WHERE name = {name:String}`,
+        { name: CAPTURE_PROGRESS },
+      );
+      return Number(row?.through ?? 0);
+    },
+
+    async recordCaptureWatermark(through: number) {
+      await writer.insert({
+        table: 'bank_capture_progress',
+        values: [{ name: CAPTURE_PROGRESS, captured_through: Math.round(through) }],
+        format: 'JSONEachRow',
+      });
+    },
+
+    /** The engine's clock: verdicts.ingested_at is stamped by it, so the watermark must be too. */
+    async engineNow(): Promise<number> {
+      const [row] = await rows<{ now: Int64Text }>('SELECT toUnixTimestamp64Milli(now64(3)) AS now');
+      return Number(row?.now);
+    },
+  };
+}
+
+function toCandidate(r: CandidateRow): BankCandidate {
+  return {
+    decision_id: r.decision_id,
+    trace_id: r.trace_id,
+    ts: Number(r.ts_ms),
+    decision_type: r.decision_type,
+    slices: r.slices,
+    model_version: r.model_version,
+    model_label: r.model_label,
+    human_label: r.human_label,
+    failed: Boolean(r.failed),
+    has_input: Boolean(r.has_input),
+    input: r.input,
+    context: r.context,
+  };
+}
+
+function toCase(r: CaseRow): BankCase {
+  const retired = Number(r.retirements) > 0;
+  return {
+    id: r.id,
+    decision_type: r.decision_type,
+    slice: r.slice,
+    slices: r.slices,
+    input: r.input,
+    context: r.context,
+    expected_label: r.expected_label,
+    model_label: r.model_label,
+    reason: r.reason,
+    source_decision_id: r.source_decision_id,
+    source_trace_id: r.source_trace_id,
+    first_seen: Number(r.first_seen_ms),
+    last_seen: Number(r.last_seen_ms),
+    times_seen: Number(r.times_seen),
+    status: retired ? 'retired' : 'active',
+    retired_at: retired ? Number(r.retired_at_ms) : null,
+    retired_reason: retired ? r.retired_reason : null,
+    retired_by: retired ? r.retired_by : null,
+  };
+}
+
+/** The occurrence a candidate makes, keyed by the fingerprint of its input. */
+export function occurrenceOf(
+  c: BankCandidate,
+  opts: { sliceBy: readonly string[]; reason: CaseReason; expectedLabel: string; capturedAt: number },
+): BankOccurrence {
+  return {
+    case_id: caseId(c.decision_type, c.input),
+    decision_id: c.decision_id,
+    trace_id: c.trace_id,
+    ts: c.ts,
+    decision_type: c.decision_type,
+    slice: sliceKeyOf(opts.sliceBy)(c.decision_type, c.slices),
+    slices: c.slices,
+    model_version: c.model_version,
+    model_label: c.model_label,
+    expected_label: opts.expectedLabel,
+    reason: opts.reason,
+    input: c.input,
+    context: c.context,
+    captured_at: opts.capturedAt,
+  };
+}
+
+export interface CaptureResult {
+  /** verdicts read were those that arrived at or after this (engine time, epoch ms) */
+  since: number;
+  /** the new watermark */
+  through: number;
+  /** occurrences written: decisions newly captured (or captured again with another expected label) */
+  captured: number;
+  overrides: number;
+  labelled_failures: number;
+  /** cases those occurrences belong to */
+  cases: number;
+  /** candidates left for a later run: no kept input (yet) */
+  skipped_no_input: number;
+}
+
+/**
+ * One capture pass: every decision a human overrode, or that failed and
+ * has a human label, becomes an occurrence of the case its input
+ * fingerprints to. Reads verdicts from the watermark minus `lookbackMs`,
+ * writes what is not there yet, then moves the watermark to the engine
+ * time the pass started at. Running it twice, or on two workers at once,
+ * writes the same rows, which the table collapses.
+ */
+export async function captureBank(
+  store: Repository,
+  opts: { sliceBy: readonly string[]; lookbackMs: number },
+): Promise<CaptureResult> {
+  const through = await store.engineNow();
+  const watermark = await store.captureWatermark();
+  const since = watermark === 0 ? 0 : Math.max(0, watermark - opts.lookbackMs);
+  const found = await store.captureCandidates(since);
+  const occurrences = found
+    .filter((c) => c.has_input)
+    .map((c) =>
+      occurrenceOf(c, {
+        sliceBy: opts.sliceBy,
+        reason: c.human_label !== c.model_label ? 'override' : 'labelled_failure',
+        expectedLabel: c.human_label,
+        capturedAt: through,
+      }),
+    );
+  await store.insertOccurrences(occurrences);
+  await store.recordCaptureWatermark(through);
+  return {
+    since,
+    through,
+    captured: occurrences.length,
+    overrides: occurrences.filter((o) => o.reason === 'override').length,
+    labelled_failures: occurrences.filter((o) => o.reason === 'labelled_failure').length,
+    cases: new Set(occurrences.map((o) => o.case_id)).size,
+    skipped_no_input: found.length - occurrences.length,
+  };
+}
+
+export interface AddResult {
+  /** decisions written as occurrences, with the case each joined */
+  added: Array<{ decision_id: string; case_id: string; expected_label: string }>;
+  /** distinct cases among them */
+  cases: number;
+  /** decisions not added, each with why */
+  skipped: Array<{ decision_id: string; reason: string }>;
+}
+
+/**
+ * `bank add --sql`: the user's SELECT runs on the read-only path and names
+ * decisions in a `decision_id` column, and optionally what they should have
+ * answered in `expected_label` (else their human label is used). Each
+ * decision that cannot be a case is reported with the reason.
+ */
+export async function addCasesFromSql(
+  store: Repository,
+  sql: string,
+  opts: { sliceBy: readonly string[]; now?: number },
+): Promise<AddResult> {
+  const result = await userSelect(store, sql);
+  const columns = result.meta.map((m) => m.name);
+  if (!columns.includes('decision_id')) {
+    throw new BankError(
+      `the query must return a decision_id column (it returned: ${columns.join(', ') || 'no columns'}), e.g. SELECT decision_id FROM decisions WHERE ...`,
+    );
+  }
+  const withLabel = columns.includes('expected_label');
+  const wanted = new Map<string, string>();
+  for (const row of result.data) {
+    const id = String(row.decision_id ?? '');
+    if (id !== '' && !wanted.has(id)) wanted.set(id, withLabel ? String(row.expected_label ?? '') : '');
+  }
+  const found = new Map((await store.bankCandidatesOf([...wanted.keys()])).map((c) => [c.decision_id, c]));
+  const capturedAt = opts.now ?? Date.now();
+  const occurrences: BankOccurrence[] = [];
+  const skipped: AddResult['skipped'] = [];
+  for (const [id, given] of wanted) {
+    const c = found.get(id);
+    const expected = given || c?.human_label || '';
+    if (!c) skipped.push({ decision_id: id, reason: 'no decision with this id' });
+    else if (!c.has_input) {
+      skipped.push({ decision_id: id, reason: 'no kept input: the trace was not sampled or has no livegrade.input' });
+    } else if (expected === '') {
+      skipped.push({
+        decision_id: id,
+        reason: withLabel
+          ? 'empty expected_label and no human review'
+          : 'no human label: no review, and the query has no expected_label column',
+      });
+    } else {
+      occurrences.push(
+        occurrenceOf(c, { sliceBy: opts.sliceBy, reason: 'manual', expectedLabel: expected, capturedAt }),
+      );
+    }
+  }
+  await store.insertOccurrences(occurrences);
+  return {
+    added: occurrences.map((o) => ({
+      decision_id: o.decision_id,
+      case_id: o.case_id,
+      expected_label: o.expected_label,
+    })),
+    cases: new Set(occurrences.map((o) => o.case_id)).size,
+    skipped,
+  };
+}
+
+/** The user's query through the read-only path; its refusals and engine errors as BankErrors saying so. */
+async function userSelect(store: Repository, sql: string): Promise<JsonResult> {
+  if (sql.trim() === '') throw new BankError('--sql is empty: give a SELECT that returns a decision_id column');
+  try {
+    return JSON.parse(await store.readOnlyQuery(sql, 'json')) as JsonResult;
+  } catch (err) {
+    if (err instanceof ForbiddenQueryError) throw new BankError(`the --sql query was refused: ${err.message}`, 403);
+    if (err instanceof QueryLimitError) throw new BankError(`the --sql query hit a limit: ${err.message}`, 422);
+    if (err instanceof ClickHouseError || isEngineError(err)) {
+      throw new BankError(`the --sql query failed: ${(err as Error).message.trim()}`);
+    }
+    throw err;
+  }
+}
+
+/** chdb raises errors that carry the ClickHouse code but are not the client's class instance. */
+function isEngineError(err: unknown): boolean {
+  return (
+    typeof err === 'object' && err !== null && 'code' in err && typeof (err as { type?: unknown }).type === 'string'
+  );
 }

@@ -1,4 +1,4 @@
-import { type AlertsConfig, DEFAULT_CONFIG, type ScoringConfig } from '@livegrade/core';
+import { type AlertsConfig, type BankConfig, DEFAULT_CONFIG, type ScoringConfig } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { createHttpServer, type Logger, type Registry, registerMetricsRoute } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
@@ -43,6 +43,8 @@ export function createApi(deps: {
   alerts?: AlertsConfig;
   /** the sampler's slice dimensions (sampling.slice_by): bank cases and eval sets are sliced like the sample */
   sliceBy?: readonly string[];
+  /** the bank: section: the lookback of a capture run on request (POST /v1/bank/capture) */
+  bank?: BankConfig;
 }): Api {
   const { store, logger, config } = deps;
   const app = createHttpServer({ logger, service: 'api', bodyLimit: 1024 * 1024 });
@@ -54,7 +56,7 @@ export function createApi(deps: {
   registerSlices(app, store, deps.scoring ?? DEFAULT_CONFIG.scoring);
   registerTraces(app, store);
   const sliceBy = deps.sliceBy ?? DEFAULT_CONFIG.sampling.slice_by;
-  registerBank(app, store, { sliceBy });
+  registerBank(app, store, { sliceBy, ...(deps.bank ? { bank: deps.bank } : {}) });
   registerRuns(app, store, { sliceBy });
   registerEvalsets(app, store, { sliceBy });
   registerDashboard(app);

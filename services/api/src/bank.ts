@@ -1,5 +1,51 @@
+import { type BankConfig, bankVersion, DEFAULT_CONFIG, describeIssues } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
-import type { Repository } from '@livegrade/store';
+import { addCasesFromSql, BankError, captureBank, type Repository } from '@livegrade/store';
+import { z } from 'zod';
+import { answer } from './answer.ts';
 
-/** The regression bank over HTTP (capture helper) */
-export function registerBank(_app: FastifyInstance, _store: Repository, _opts: { sliceBy: readonly string[] }) {}
+const AddBody = z.strictObject({ sql: z.string().min(1, 'sql is empty').max(100_000) });
+
+const RetireBody = z.strictObject({
+  reason: z.string().trim().min(1, 'reason is empty: say why the case no longer applies'),
+  by: z.string().min(1).max(256).optional(),
+});
+
+/**
+ * The regression bank over HTTP, for the CLI while an instance holds the
+ * embedded store, and for release pipelines: list (with the bank version a
+ * replay records), add by SQL, retire, and capture now. Request mistakes
+ * come back as 400/403/404/409/422 with a message saying what to fix.
+ */
+export function registerBank(
+  app: FastifyInstance,
+  store: Repository,
+  opts: { sliceBy: readonly string[]; bank?: Pick<BankConfig, 'capture_lookback'> },
+) {
+  const lookbackMs = (opts.bank ?? DEFAULT_CONFIG.bank).capture_lookback;
+
+  app.get<{ Querystring: { all?: string } }>('/v1/bank/cases', async (request) => {
+    const all = ['1', 'true'].includes(request.query.all ?? '');
+    const cases = await store.bankCases({ includeRetired: all });
+    // the version is of what a replay checks, the active cases, whatever is listed
+    const active = all ? cases.filter((c) => c.status === 'active') : cases;
+    return { cases, bank_version: bankVersion(active) };
+  });
+
+  app.post('/v1/bank/cases', async (request, reply) => {
+    const parsed = AddBody.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
+    return answer(reply, [BankError], () => addCasesFromSql(store, parsed.data.sql, { sliceBy: opts.sliceBy }));
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/bank/cases/:id/retire', async (request, reply) => {
+    const parsed = RetireBody.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
+    const { reason, by } = parsed.data;
+    return answer(reply, [BankError], async () => ({
+      case: await store.retireCase(request.params.id, reason, by ?? 'api'),
+    }));
+  });
+
+  app.post('/v1/bank/capture', async () => captureBank(store, { sliceBy: opts.sliceBy, lookbackMs }));
+}

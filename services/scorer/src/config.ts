@@ -1,5 +1,6 @@
 import type { ScoringConfig } from '@livegrade/core';
 import { DEFAULT_CONFIG } from '@livegrade/core';
+import type { BankCaptureConfig } from './bank-capture.ts';
 
 export interface ScorerConfig {
   scoring: ScoringConfig;
@@ -9,11 +10,15 @@ export interface ScorerConfig {
   attempts: number;
   /** queue an `alerting.evaluate` job for each window scored (true when alert rules are configured) */
   alerting: boolean;
+  /** run the regression bank's capture job on this scorer's queues (unset: no capture) */
+  bank?: BankCaptureConfig;
 }
 
 export function scorerConfig(
   scoring: ScoringConfig = DEFAULT_CONFIG.scoring,
-  opts: { alerting?: boolean } = {},
+  opts: { alerting?: boolean; bank?: BankCaptureConfig } = {},
 ): ScorerConfig {
-  return { scoring, concurrency: 1, attempts: 5, alerting: opts.alerting ?? false };
+  const config: ScorerConfig = { scoring, concurrency: 1, attempts: 5, alerting: opts.alerting ?? false };
+  if (opts.bank) config.bank = opts.bank;
+  return config;
 }

@@ -1,3 +1,4 @@
+export * from './bank-capture.ts';
 export * from './config.ts';
 export * from './metrics.ts';
 export * from './score-window.ts';

@@ -1,7 +1,8 @@
 import { QUEUES, type ScoreWindowJob, windowJobId, windowsDue } from '@livegrade/core';
 import type { Jobs, Worker } from '@livegrade/jobs';
 import type { Logger } from '@livegrade/runtime';
-import type { Repository } from '@livegrade/store';
+import type { CaptureResult, Repository } from '@livegrade/store';
+import { type BankCapture, createBankCapture } from './bank-capture.ts';
 import type { ScorerConfig } from './config.ts';
 import { baselineCache, scoreWindow, type WindowScore } from './score-window.ts';
 
@@ -18,6 +19,8 @@ export interface Scorer {
   /** queues one window and resolves once it is scored; a re-run replaces the window's rows */
   score(window: ScoreWindowJob, opts?: { rerun?: boolean; timeoutMs?: number }): Promise<WindowScore>;
   stats(): ScorerStats;
+  /** queues a regression bank capture pass and resolves with what it wrote (config.bank must be set) */
+  captureBank(opts?: { timeoutMs?: number }): Promise<CaptureResult>;
   /** Calls `listener` after each window this process scores or fails to score; returns what stops it. */
   onWindow(listener: WindowListener): () => void;
 }
@@ -48,6 +51,9 @@ export function createScorer(deps: {
   const baselines = baselineCache(store);
   const stats: ScorerStats = { windows: { completed: 0, failed: 0 }, lastDurationMs: 0 };
   let worker: Worker | undefined;
+  const bank: BankCapture | undefined = config.bank
+    ? createBankCapture({ jobs, store, logger: deps.logger, config: config.bank, schedule: deps.schedule })
+    : undefined;
   const listeners = new Set<WindowListener>();
   const told = (run: { seconds: number; ok: boolean }) => {
     for (const listener of listeners) {
@@ -101,8 +107,10 @@ export function createScorer(deps: {
         { concurrency: config.concurrency },
       );
       if (deps.schedule !== false) await queue.schedule(TICK_SCHEDULER, config.scoring.interval, 'tick', {});
+      await bank?.start();
     },
     async stop() {
+      await bank?.stop();
       await worker?.close();
       worker = undefined;
     },
@@ -113,6 +121,10 @@ export function createScorer(deps: {
       const done = await queue.waitUntilFinished(jobId, opts.timeoutMs ?? 120_000);
       if (done.state === 'failed') throw new Error(`scoring window ${jobId} failed: ${done.failedReason}`);
       return done.returnValue as WindowScore;
+    },
+    captureBank(opts) {
+      if (!bank) return Promise.reject(new Error('this scorer does not run the bank capture (no bank config)'));
+      return bank.capture(opts);
     },
     stats: () => stats,
     onWindow(listener) {

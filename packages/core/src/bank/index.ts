@@ -1,1 +1,3 @@
+export * from './fingerprint.ts';
 export * from './types.ts';
+export * from './version.ts';
