@@ -57,7 +57,7 @@ export function createApi(deps: {
   registerTraces(app, store);
   const sliceBy = deps.sliceBy ?? DEFAULT_CONFIG.sampling.slice_by;
   registerBank(app, store, { sliceBy, ...(deps.bank ? { bank: deps.bank } : {}) });
-  registerRuns(app, store, { sliceBy });
+  registerRuns(app, store);
   registerEvalsets(app, store, { sliceBy });
   registerDashboard(app);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);

@@ -130,6 +130,8 @@ export interface CaseResult {
   expected_label: string;
   /** the label the model gave when the case was captured */
   model_label: string;
+  /** how often the bank has seen this failure in production (BankCase.times_seen at replay time) */
+  times_seen: number;
   runs: CaseRun[];
   passes: number;
   /** runs that answered a wrong label */
