@@ -1,5 +1,45 @@
+import { describeIssues } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
-import type { Repository } from '@livegrade/store';
+import { EvalsetError, type Repository } from '@livegrade/store';
+import { z } from 'zod';
+import { answer } from './answer.ts';
 
-/** Eval-set export reads over HTTP (evalset helper) */
-export function registerEvalsets(_app: FastifyInstance, _store: Repository, _opts: { sliceBy: readonly string[] }) {}
+const time = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).transform((t) => {
+  return typeof t === 'number' ? t : Date.parse(t);
+});
+
+const CandidatesBody = z.strictObject({
+  from: time,
+  to: time,
+  slice_by: z
+    .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a slice dimension is letters, digits, ".", "_" or "-"'))
+    .optional(),
+});
+
+const PayloadsBody = z.strictObject({
+  refs: z.array(z.strictObject({ decision_id: z.string().min(1), trace_id: z.string() })).max(10_000),
+});
+
+/**
+ * Eval-set export over HTTP, for the CLI while an instance holds the
+ * embedded store: the candidates of a window (with the SQL that found them
+ * and what it left out), then the recorded payloads of the chosen ones.
+ * Choosing and writing files stay with the caller.
+ */
+export function registerEvalsets(app: FastifyInstance, store: Repository, opts: { sliceBy: readonly string[] }) {
+  app.post('/v1/evalsets/candidates', async (request, reply) => {
+    const parsed = CandidatesBody.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
+    const { from, to, slice_by } = parsed.data;
+    return answer(reply, [EvalsetError], () =>
+      store.evalsetCandidates({ from, to, sliceBy: slice_by ?? opts.sliceBy }),
+    );
+  });
+
+  app.post('/v1/evalsets/payloads', async (request, reply) => {
+    const parsed = PayloadsBody.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
+    const payloads = await store.evalsetPayloads(parsed.data.refs);
+    return { payloads: Object.fromEntries(payloads) };
+  });
+}
