@@ -30,7 +30,7 @@ const HELP = `livegrade — grade AI decisions on live traffic
                                                is below the bar, 2 usage or target errors
   livegrade runs list [--json] | show <id> [--format md|json] | signoff <id> --reviewer <name> --note <text>
   livegrade evalset export --name <name> --out <dir> [--per-slice 20] [--hard-share 0.4] [--holdout 0.2] [--seed 42]
-                           [--from now-30d] [--to now] [--rotate-from <manifest> --fraction 0.2]
+                           [--from now-30d] [--to now] [--slice-by <dim,...>] [--rotate-from <manifest> --fraction 0.2]
 
 Configuration comes from LIVEGRADE_* environment variables (see README.md).`;
 
@@ -124,6 +124,6 @@ export async function main(argv: string[]): Promise<number> {
     // every failure is reported as one line: config, query and connection errors all say what was wrong
     const e = err as Error & { code?: string };
     process.stderr.write(`livegrade: ${e.message}\n`);
-    return e instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1;
+    return e instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS_') ? 2 : 1;
   }
 }
