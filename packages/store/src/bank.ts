@@ -3,16 +3,11 @@ import { type BankCase, type BankOccurrence, type CaseReason, caseId, sliceKeyOf
 import { type Int64Text, jsonRows } from './json-rows.ts';
 import { ForbiddenQueryError, QueryLimitError } from './read-only-sql.ts';
 import type { JsonResult, Repository } from './repository.ts';
+import { StoreRequestError } from './request-error.ts';
 
 /** A bank request the user got wrong: the message says what and how to fix it. */
-export class BankError extends Error {
+export class BankError extends StoreRequestError {
   override name = 'BankError';
-  constructor(
-    message: string,
-    readonly status: 400 | 403 | 404 | 409 | 422 = 400,
-  ) {
-    super(message);
-  }
 }
 
 /**

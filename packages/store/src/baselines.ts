@@ -1,15 +1,10 @@
 import type { BaselineInfo, ScoringConfig, SliceAggregate } from '@livegrade/core';
 import type { Repository } from './repository.ts';
+import { StoreRequestError } from './request-error.ts';
 
 /** A request the user got wrong: the message says what and how to fix it. */
-export class BaselineError extends Error {
+export class BaselineError extends StoreRequestError {
   override name = 'BaselineError';
-  constructor(
-    message: string,
-    readonly status: 400 | 404 | 409 = 400,
-  ) {
-    super(message);
-  }
 }
 
 export interface RegisterRequest {

@@ -2,16 +2,11 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { CaseResult, EvalRun, Signoff, Verdict } from '@livegrade/core';
 import { type Int64Text, jsonRows } from './json-rows.ts';
 import type { Repository } from './repository.ts';
+import { StoreRequestError } from './request-error.ts';
 
 /** A request about evaluation records the store cannot serve as asked; the message says what to fix. */
-export class EvalRunError extends Error {
+export class EvalRunError extends StoreRequestError {
   override name = 'EvalRunError';
-  constructor(
-    message: string,
-    readonly status: 400 | 404 | 409 = 400,
-  ) {
-    super(message);
-  }
 }
 
 /** A replay's whole record: the run and one result per case. */

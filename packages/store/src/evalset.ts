@@ -9,16 +9,11 @@ import {
   sliceKeyOf,
 } from '@livegrade/core';
 import { type Int64Text, jsonRows } from './json-rows.ts';
+import { StoreRequestError } from './request-error.ts';
 
 /** An export request the store cannot serve as asked: the message says what to change. */
-export class EvalsetError extends Error {
+export class EvalsetError extends StoreRequestError {
   override name = 'EvalsetError';
-  constructor(
-    message: string,
-    readonly status: 400 | 404 | 409 = 400,
-  ) {
-    super(message);
-  }
 }
 
 export interface CandidateRequest {

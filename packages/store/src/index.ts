@@ -13,6 +13,7 @@ export type { InsertObservation, InsertObserver } from './insert-timing.ts';
 export * from './migrate.ts';
 export * from './read-only-sql.ts';
 export * from './repository.ts';
+export * from './request-error.ts';
 export * from './rows.ts';
 export * from './scoring.ts';
 export * from './slice-aggregates.ts';
