@@ -17,7 +17,7 @@ export async function up(env: Env, options: { services?: string | undefined }): 
     );
   if (instance.urls.api) {
     lines.push(`  dashboard: ${instance.urls.api}/`);
-    lines.push(`  API:    ${instance.urls.api}   (POST /v1/sql, GET /v1/slices, /v1/alerts, /v1/traces/:id, /metrics)`);
+    lines.push(`  API:    ${instance.urls.api}   (POST /v1/sql, GET /v1/slices, /v1/alerts, /v1/traces/:id, /v1/bank/cases, /v1/runs, /metrics)`);
   }
   if (instance.urls.metrics) lines.push(`  metrics: ${instance.urls.metrics}/metrics`);
   if (instance.sampler) {
@@ -31,6 +31,7 @@ export async function up(env: Env, options: { services?: string | undefined }): 
     const windows = c.windows.map(duration).join(', ');
     lines.push(
       `  scorer: windows ${windows} every ${duration(c.interval)} over ${c.slices.length} grouping sets (jobs: ${modes.jobs === 'bullmq' ? `BullMQ at ${redisHost(env.LIVEGRADE_REDIS_URL)}` : 'in-process'})`,
+      `  bank:   overrides and labelled failures captured every ${duration(instance.config.bank.capture_interval)} (livegrade bank list; bank replay --target <url> gates a release)`,
     );
   }
   if (instance.alerter) {
