@@ -7,7 +7,7 @@ import { type BankCase, bankVersion, caseId, type FlatSpan, toDecisionRow, type 
 import { openStore, toSpanRow } from '@livegrade/store';
 import { livegrade } from '../support/cli.ts';
 import { tempDataDir, testEnv } from '../support/env.ts';
-import { startTestInstance } from '../support/instance.ts';
+import { throughRunningApi } from '../support/instance.ts';
 
 const T0 = Date.now() - 3_600_000;
 
@@ -224,14 +224,9 @@ describe('livegrade bank', () => {
   });
 
   describe('through a running instance', () => {
-    let instance: Awaited<ReturnType<typeof startTestInstance>>;
-    let online: Record<string, string>;
-
-    before(async () => {
-      instance = await startTestInstance('embedded', { services: ['api'], env: { LIVEGRADE_DATA_DIR: data.dir } });
-      online = { ...offline, LIVEGRADE_API_URL: instance.urls.api! };
-    });
-    after(() => instance?.stop());
+    // the instance opens the store the offline commands wrote
+    const running = throughRunningApi(data.dir, offline);
+    const online = running.env;
 
     it('lists what was captured and retired offline', async () => {
       const active = await listJson(online);

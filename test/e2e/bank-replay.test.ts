@@ -19,7 +19,7 @@ import { type EvalRecord, openStore } from '@livegrade/store';
 import { type Candidate, type CandidateMode, closedPortUrl, startCandidate, type Truth } from '../support/candidate.ts';
 import { livegrade } from '../support/cli.ts';
 import { tempDataDir, testEnv } from '../support/env.ts';
-import { startTestInstance } from '../support/instance.ts';
+import { throughRunningApi } from '../support/instance.ts';
 
 const T0 = Date.UTC(2026, 0, 10, 9);
 
@@ -328,14 +328,9 @@ describe('livegrade bank replay', () => {
   });
 
   describe('through a running instance', () => {
-    let instance: Awaited<ReturnType<typeof startTestInstance>>;
-    let online: Record<string, string>;
-    before(async () => {
-      // the instance opens the store the offline commands wrote
-      instance = await startTestInstance('embedded', { services: ['api'], env: { LIVEGRADE_DATA_DIR: data.dir } });
-      online = { ...offline, LIVEGRADE_API_URL: instance.urls.api! };
-    });
-    after(() => instance?.stop());
+    // the instance opens the store the offline commands wrote
+    const running = throughRunningApi(data.dir, offline);
+    const online = running.env;
 
     it('replays, records, shows and signs off through the API', async () => {
       const c = await candidate('repeats', { repeat: [key(seed('C'))] });

@@ -7,7 +7,7 @@ import { KEEP_ALL, toDecisionRow, toVerdictRow } from '@livegrade/core';
 import { openStore } from '@livegrade/store';
 import { livegrade } from '../support/cli.ts';
 import { tempDataDir, testEnv } from '../support/env.ts';
-import { startTestInstance } from '../support/instance.ts';
+import { throughRunningApi } from '../support/instance.ts';
 import { reviewedTraffic } from '../support/reviewed-service.ts';
 
 const HOUR = 3_600_000;
@@ -84,14 +84,9 @@ describe('livegrade baseline', () => {
   });
 
   describe('through a running instance', () => {
-    let instance: Awaited<ReturnType<typeof startTestInstance>>;
-    let online: Record<string, string>;
-    before(async () => {
-      // the instance opens the store the offline commands wrote
-      instance = await startTestInstance('embedded', { services: ['api'], env: { LIVEGRADE_DATA_DIR: data.dir } });
-      online = { ...offline, LIVEGRADE_API_URL: instance.urls.api! };
-    });
-    after(() => instance?.stop());
+    // the instance opens the store the offline commands wrote
+    const running = throughRunningApi(data.dir, offline);
+    const online = running.env;
 
     it('activates a baseline and shows it as active', async () => {
       const r = await livegrade(['baseline', 'activate', 'v3-launch'], online);

@@ -10,7 +10,7 @@ import { type FlatSpan, type SampleDecision, toDecisionRow, toVerdictRow, type V
 import { openStore, toSpanRow } from '@livegrade/store';
 import { livegrade } from '../support/cli.ts';
 import { tempDataDir, testEnv } from '../support/env.ts';
-import { startTestInstance } from '../support/instance.ts';
+import { throughRunningApi } from '../support/instance.ts';
 
 const HOUR = 3_600_000;
 const end = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
@@ -495,13 +495,9 @@ describe('livegrade evalset export', () => {
   });
 
   describe('through a running instance', () => {
-    let instance: Awaited<ReturnType<typeof startTestInstance>>;
-    let online: Record<string, string>;
-    before(async () => {
-      instance = await startTestInstance('embedded', { services: ['api'], env: { LIVEGRADE_DATA_DIR: data.dir } });
-      online = { ...offline, LIVEGRADE_API_URL: instance.urls.api! };
-    });
-    after(() => instance?.stop());
+    // the instance opens the store the offline commands wrote
+    const running = throughRunningApi(data.dir, offline);
+    const online = running.env;
 
     it('exports the same bytes as the store does, and rotates through the API', async () => {
       const dir = join(out.dir, 'online');
@@ -540,7 +536,7 @@ describe('livegrade evalset export', () => {
     });
 
     it('answers a bad window with 400 and the reason', async () => {
-      const res = await fetch(`${instance.urls.api}/v1/evalsets/candidates`, {
+      const res = await fetch(`${running.url}/v1/evalsets/candidates`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ from: end, to: start }),

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { type Instance, type StartOptions, startInstance } from '@livegrade/cli';
 import { tempDataDir, testEnv } from './env.ts';
 import { uniqueKafkaNames } from './infra.ts';
@@ -30,4 +31,22 @@ export async function startTestInstance(
       data.cleanup();
     },
   });
+}
+
+/**
+ * For a `describe` of CLI commands run through a running instance: before
+ * its tests, starts an API-only instance on `dataDir` (the store the offline
+ * commands wrote) and fills `env` with `offline` plus the instance's
+ * LIVEGRADE_API_URL, so the CLI goes through its API; stops it after.
+ */
+export function throughRunningApi(dataDir: string, offline: Record<string, string>) {
+  const running = { env: {} as Record<string, string>, url: '' };
+  let instance: Awaited<ReturnType<typeof startTestInstance>> | undefined;
+  before(async () => {
+    instance = await startTestInstance('embedded', { services: ['api'], env: { LIVEGRADE_DATA_DIR: dataDir } });
+    running.url = instance.urls.api!;
+    Object.assign(running.env, offline, { LIVEGRADE_API_URL: running.url });
+  });
+  after(() => instance?.stop());
+  return running;
 }
