@@ -39,18 +39,12 @@ interface CandidateRow extends Omit<BankCandidate, 'ts' | 'failed' | 'has_input'
   has_input: boolean | number;
 }
 
-interface CaseRow {
-  id: string;
-  decision_type: string;
-  slice: string;
-  slices: Record<string, string>;
-  input: string;
-  context: string;
-  expected_label: string;
-  model_label: string;
-  reason: CaseReason;
-  source_decision_id: string;
-  source_trace_id: string;
+/** A case as the engine returns it: times as epoch-ms text, retirement as counts (toCase reads it). */
+interface CaseRow
+  extends Omit<
+    BankCase,
+    'first_seen' | 'last_seen' | 'times_seen' | 'status' | 'retired_at' | 'retired_reason' | 'retired_by'
+  > {
   first_seen_ms: Int64Text;
   last_seen_ms: Int64Text;
   times_seen: Int64Text;

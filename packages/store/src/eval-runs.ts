@@ -41,16 +41,8 @@ interface RunRow {
   errors: Int64Text;
 }
 
-interface ResultRow {
-  case_id: string;
-  slice: string;
-  decision_type: string;
-  expected_label: string;
-  model_label: string;
-  times_seen: number;
-  passes: number;
-  failures: number;
-  errors: number;
+/** A result as the engine returns it: booleans may come back as 0/1, runs as JSON text. */
+interface ResultRow extends Omit<CaseResult, 'repeated' | 'same_wrong_label' | 'runs'> {
   repeated: boolean | number;
   same_wrong_label: boolean | number;
   runs: string;

@@ -1,4 +1,4 @@
-import type { BankCase, CaseResult, CaseRun, ReplayRequest, SliceSummary, Verdict } from './types.ts';
+import type { BankCase, CaseResult, CaseRun, EvalRun, ReplayRequest, SliceSummary, Verdict } from './types.ts';
 
 /**
  * The replay gate's arithmetic: per-case results from runs, per-slice
@@ -47,15 +47,8 @@ export function caseResult(c: ReplayedCase, runs: CaseRun[]): CaseResult {
   };
 }
 
-export interface ReplaySummary {
-  cases: number;
-  overall: { pass_rate: number; pass_k: number; repeated: number };
-  /** worst first: lowest pass rate, then lowest pass^k, then most repeated, then by name */
-  slices: SliceSummary[];
-  worst_slice: string | null;
-  verdict: Verdict;
-  reasons: string[];
-}
+/** What a replay's results add up to: the judged part of its record (EvalRun), slices worst first. */
+export type ReplaySummary = Pick<EvalRun, 'cases' | 'overall' | 'slices' | 'worst_slice' | 'verdict' | 'reasons'>;
 
 export interface SummaryOptions {
   /** runs each case was meant to get: a case passes^k only with k runs, all passing */
