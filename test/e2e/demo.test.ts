@@ -98,6 +98,28 @@ describe('npm run demo', { timeout: 7 * 60_000 }, () => {
     }
   });
 
+  it('ends with the regression bank the incident filled, as the store holds it', async () => {
+    const line =
+      /5\/5 the regression bank: .*?([\d,]+) so far \(([\d,]+) overrides\), ([\d,]+) of them from (\S+)\./.exec(
+        run.stdout,
+      );
+    assert.ok(line, `the bank step is printed:\n${run.stdout}`);
+    const [total, overrides, ofSlice] = [line[1], line[2], line[3]].map((n) => Number(n!.replace(/,/g, '')));
+    assert.equal(line[4], SLICE);
+    assert.ok(ofSlice! > 0, 'the broken slice left cases behind');
+    assert.match(run.stdout, /npx livegrade bank replay --target /);
+    const store = await openStore(testEnv({ LIVEGRADE_DATA_DIR: data.dir }));
+    try {
+      // the scorer's own capture may still have run between the print and the stop: at least what was printed
+      const cases = await store.bankCases();
+      assert.ok(cases.length >= total!, `${cases.length} cases stored, ${total} printed`);
+      assert.ok(cases.filter((c) => c.reason === 'override').length >= overrides!);
+      assert.ok(cases.filter((c) => c.slice === SLICE).length >= ofSlice!);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('says where the dashboard is: the API it bound, not port 0', () => {
     const api = /API: (http:\/\/127\.0\.0\.1:(\d+))/.exec(run.stdout);
     assert.ok(api && api[2] !== '0', 'the API URL with its bound port');

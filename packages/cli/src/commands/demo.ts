@@ -24,7 +24,7 @@ import { renderTable } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
 export interface DemoOptions {
-  /** stop once the SQL answer is printed instead of staying up with the dashboard */
+  /** stop once the story is told (the SQL answer and the bank) instead of staying up with the dashboard */
   exit?: boolean | undefined;
   dataDir?: string | undefined;
 }
@@ -141,7 +141,7 @@ export async function demo(
     };
 
     // 1. a minute of healthy traffic: the reference the release is judged against
-    say(`${at()} 1/4 baseline: the bot answers with ${HEALTHY_VERSION} for ${BASELINE_MS / 1000} s`);
+    say(`${at()} 1/5 baseline: the bot answers with ${HEALTHY_VERSION} for ${BASELINE_MS / 1000} s`);
     const trafficStart = Date.now();
     bot.start();
     while (Date.now() - trafficStart < BASELINE_MS) {
@@ -153,7 +153,7 @@ export async function demo(
     bot.breakModel();
     const brokeAt = Date.now();
     say(
-      `${at()} 2/4 release: ${BROKEN_VERSION} ships. Its Hindi refund instructions were mistranslated: refund requests ` +
+      `${at()} 2/5 release: ${BROKEN_VERSION} ships. Its Hindi refund instructions were mistranslated: refund requests ` +
         'in Hindi now go wrong about half the time, with less confidence. Every other slice is unchanged.',
     );
     await bot.settle(HEALTHY_VERSION);
@@ -177,7 +177,7 @@ export async function demo(
     );
 
     // 3. every window is compared with the baseline until the broken slice alerts
-    say(`${at()} 3/4 scoring each 1m window against "${info.name}" until an alert fires`);
+    say(`${at()} 3/5 scoring each 1m window against "${info.name}" until an alert fires`);
     const firing = await waitForAlert({
       store,
       receiver,
@@ -206,7 +206,7 @@ export async function demo(
     const wider = ['*', `decision_type=${DEGRADED.decision_type}`, `language=${DEGRADED.language}`, DEGRADED_SLICE];
     const rows = wider.flatMap((s) => metrics.filter((m) => m.slice === s && m.metric === 'override_rate'));
     say(
-      `${at()} 4/4 the same window (${clock(window.window_start)}–${clock(window.window_end)} UTC), override rate of the slices ` +
+      `${at()} 4/5 the same window (${clock(window.window_start)}–${clock(window.window_end)} UTC), override rate of the slices ` +
         'that hold the broken one: the wider the slice, the more it is diluted; the rules watch the narrowest, which says where to look',
     );
     say(slicesTable(rows));
@@ -217,6 +217,21 @@ export async function demo(
     say();
     const answer = JSON.parse(await store.readOnlyQuery(sql, 'json')) as JsonResult;
     say(renderTable(answer));
+
+    // 5. every escape is remembered: the next release is replayed against them before it ships
+    await instance.scorer!.captureBank();
+    const cases = await store.bankCases();
+    const ofSlice = cases.filter((c) => c.slice === DEGRADED_SLICE);
+    const overrides = cases.filter((c) => c.reason === 'override').length;
+    say(
+      `${at()} 5/5 the regression bank: every override and every labelled failure became a replay case, ` +
+        `${formatCount(cases.length)} so far (${formatCount(overrides)} overrides), ${formatCount(ofSlice.length)} of them from ${DEGRADED_SLICE}.`,
+    );
+    say(
+      '  Before the fix ships, replay them all against it; the gate exits 1 while any past failure repeats or a slice is below the bar:',
+    );
+    say(`  LIVEGRADE_API_URL=${api} npx livegrade bank replay --target http://127.0.0.1:9000/decide --k 5`);
+    say();
     const elapsed = Math.round((Date.now() - t0) / 1000);
     say(`Demo complete in ${Math.floor(elapsed / 60)}m${String(elapsed % 60).padStart(2, '0')}s.`);
     const view = new URLSearchParams({ window: '1m', metric: 'override_rate', slice: DEGRADED_SLICE });
