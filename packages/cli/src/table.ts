@@ -21,3 +21,21 @@ function show(v: unknown): string {
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
+
+/**
+ * Aligned text table of plain rows (the columns are the first row's keys);
+ * the columns named in `numeric` are right-aligned.
+ */
+export function renderRows(rows: Array<Record<string, unknown>>, numeric: readonly string[] = []): string {
+  const names = Object.keys(rows[0] ?? {});
+  return renderTable({
+    meta: names.map((n) => ({ name: n, type: numeric.includes(n) ? 'Float64' : 'String' })),
+    data: rows,
+    rows: rows.length,
+  });
+}
+
+/** An instant as ISO 8601 UTC to the second, how the CLI prints times. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

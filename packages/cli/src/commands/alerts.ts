@@ -4,7 +4,7 @@ import { type ListedAlert, listAlerts } from '@livegrade/api';
 import { ConfigError, checkAlertRules, type Env } from '@livegrade/core';
 import { loadConfig, parseYaml } from '@livegrade/runtime';
 import { throughApiOrStore } from '../store-access.ts';
-import { renderTable } from '../table.ts';
+import { iso, renderRows } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
 const USAGE = `usage:
@@ -85,16 +85,9 @@ async function list(env: Env, json: boolean): Promise<number> {
     baseline: a.last?.baseline || '-',
     n: a.last?.n ?? '-',
     q: a.last?.q_value == null ? '-' : figure(a.last.q_value),
-    since: iso(a.state === 'firing' ? a.fired_at : a.active_at),
+    since: since(a.state === 'firing' ? a.fired_at : a.active_at),
   }));
-  const names = Object.keys(rows[0]!);
-  process.stdout.write(
-    renderTable({
-      meta: names.map((n) => ({ name: n, type: n === 'n' ? 'UInt64' : 'String' })),
-      data: rows,
-      rows: rows.length,
-    }),
-  );
+  process.stdout.write(renderRows(rows, ['n']));
   return 0;
 }
 
@@ -102,6 +95,6 @@ function figure(v: number | null): string {
   return v === null ? '-' : String(Number(v.toPrecision(4)));
 }
 
-function iso(ms: number | null): string {
-  return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+function since(ms: number | null): string {
+  return ms === null ? '-' : iso(ms);
 }

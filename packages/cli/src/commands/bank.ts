@@ -4,7 +4,7 @@ import { loadConfig } from '@livegrade/runtime';
 import { type AddResult, addCasesFromSql, type CaptureResult, captureBank } from '@livegrade/store';
 import { replay } from '../replay/command.ts';
 import { throughApiOrStore } from '../store-access.ts';
-import { renderTable } from '../table.ts';
+import { iso, renderRows } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
 const USAGE = `usage:
@@ -88,14 +88,7 @@ async function list(env: Env, opts: Options): Promise<number> {
     input: preview(c.input),
     ...(all ? { retired: c.status === 'retired' ? `${c.retired_by}: ${c.retired_reason}` : '' } : {}),
   }));
-  const names = Object.keys(rows[0]!);
-  process.stdout.write(
-    renderTable({
-      meta: names.map((n) => ({ name: n, type: n === 'times_seen' ? 'UInt64' : 'String' })),
-      data: rows,
-      rows: rows.length,
-    }),
-  );
+  process.stdout.write(renderRows(rows, ['times_seen']));
   process.stdout.write(`${active} active case${active === 1 ? '' : 's'}, bank version ${listed.bank_version}\n`);
   return 0;
 }
@@ -173,8 +166,4 @@ function whoami(): string {
   } catch {
     return 'unknown';
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }

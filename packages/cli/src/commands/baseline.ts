@@ -2,7 +2,7 @@ import { type BaselineInfo, type Env, parseDuration, type SliceAggregate } from 
 import { loadConfig } from '@livegrade/runtime';
 import { activateBaseline, registerBaseline, showBaseline } from '@livegrade/store';
 import { throughApiOrStore } from '../store-access.ts';
-import { renderTable } from '../table.ts';
+import { iso, renderRows } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
 const USAGE = `usage:
@@ -122,7 +122,7 @@ async function list(env: Env): Promise<number> {
     decisions: b.volume,
     created: iso(b.created_at),
   }));
-  process.stdout.write(renderTable(asResult(rows, ['slices', 'decisions'])));
+  process.stdout.write(renderRows(rows, ['slices', 'decisions']));
   return 0;
 }
 
@@ -154,17 +154,15 @@ async function show(env: Env, name: string, format: string): Promise<number> {
     latency_p95_ms: Number(s.latency_p95.toFixed(1)),
   }));
   process.stdout.write(
-    renderTable(
-      asResult(rows, [
-        'decisions',
-        'error_rate',
-        'fallback_rate',
-        'thumbs_down_rate',
-        'reviewed',
-        'override_rate',
-        'latency_p95_ms',
-      ]),
-    ),
+    renderRows(rows, [
+      'decisions',
+      'error_rate',
+      'fallback_rate',
+      'thumbs_down_rate',
+      'reviewed',
+      'override_rate',
+      'latency_p95_ms',
+    ]),
   );
   return 0;
 }
@@ -176,17 +174,4 @@ async function activate(env: Env, name: string): Promise<number> {
   });
   process.stdout.write(`baseline "${name}" is active: the next scoring windows compare against it\n`);
   return 0;
-}
-
-function asResult(rows: Array<Record<string, unknown>>, numeric: string[]) {
-  const names = Object.keys(rows[0] ?? {});
-  return {
-    meta: names.map((n) => ({ name: n, type: numeric.includes(n) ? 'Float64' : 'String' })),
-    data: rows,
-    rows: rows.length,
-  };
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }

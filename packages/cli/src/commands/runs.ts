@@ -2,7 +2,7 @@ import type { Env, EvalRun } from '@livegrade/core';
 import { type EvalRecord, showEvalRun, signoffEvalRun } from '@livegrade/store';
 import { renderRunMarkdown } from '../replay/render.ts';
 import { throughApiOrStore } from '../store-access.ts';
-import { renderTable } from '../table.ts';
+import { iso, renderRows } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
 const USAGE = `usage:
@@ -58,15 +58,7 @@ async function list(env: Env, json: boolean): Promise<number> {
     repeated: r.overall.repeated,
     signed_off_by: r.signoffs.map((s) => s.reviewer).join(', '),
   }));
-  const numeric = new Set(['cases', 'pass@1', 'pass_k', 'repeated']);
-  const names = Object.keys(rows[0]!);
-  process.stdout.write(
-    renderTable({
-      meta: names.map((n) => ({ name: n, type: numeric.has(n) ? 'Float64' : 'String' })),
-      data: rows,
-      rows: rows.length,
-    }),
-  );
+  process.stdout.write(renderRows(rows, ['cases', 'pass@1', 'pass_k', 'repeated']));
   return 0;
 }
 
@@ -94,8 +86,4 @@ async function signoff(env: Env, id: string, opts: Flags): Promise<number> {
     `run ${run.id} (${run.verdict}) signed off by ${reviewer}; sign-offs: ${run.signoffs.map((s) => s.reviewer).join(', ')}\n`,
   );
   return 0;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -3,7 +3,7 @@ import { addSilence, expireSilence, listSilences, type SilenceRequest } from '@l
 import type { Env, Silence } from '@livegrade/core';
 import { loadConfig } from '@livegrade/runtime';
 import { throughApiOrStore } from '../store-access.ts';
-import { renderTable } from '../table.ts';
+import { iso, renderRows } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
 const USAGE = `usage:
@@ -86,10 +86,7 @@ async function list(env: Env, opts: SilenceOptions, now: number): Promise<number
     by: s.created_by,
     comment: s.comment,
   }));
-  const names = Object.keys(rows[0]!);
-  process.stdout.write(
-    renderTable({ meta: names.map((n) => ({ name: n, type: 'String' })), data: rows, rows: rows.length }),
-  );
+  process.stdout.write(renderRows(rows));
   return 0;
 }
 
@@ -113,8 +110,4 @@ function whoami(): string {
   } catch {
     return process.env.USER ?? 'cli';
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -17,7 +17,9 @@ export async function up(env: Env, options: { services?: string | undefined }): 
     );
   if (instance.urls.api) {
     lines.push(`  dashboard: ${instance.urls.api}/`);
-    lines.push(`  API:    ${instance.urls.api}   (POST /v1/sql, GET /v1/slices, /v1/alerts, /v1/traces/:id, /v1/bank/cases, /v1/runs, /metrics)`);
+    lines.push(
+      `  API:    ${instance.urls.api}   (POST /v1/sql, GET /v1/slices, /v1/alerts, /v1/traces/:id, /v1/bank/cases, /v1/runs, /metrics)`,
+    );
   }
   if (instance.urls.metrics) lines.push(`  metrics: ${instance.urls.metrics}/metrics`);
   if (instance.sampler) {

@@ -1,5 +1,5 @@
 import type { EvalsetManifest } from '@livegrade/core';
-import { renderTable } from '../table.ts';
+import { renderRows } from '../table.ts';
 import type { ExportResult } from './export.ts';
 
 /** What `evalset export` prints: the totals, a row per slice, what fell short or was left out, the files. */
@@ -29,14 +29,7 @@ export function renderExport({ manifest: m, jsonlPath, manifestPath }: ExportRes
     note: s.too_small ? `too small: ${s.short.join('; ')}` : '',
   }));
   const numeric = ['dev_hard', 'dev_easy', 'holdout_hard', 'holdout_easy', 'replaced'];
-  const names = Object.keys(rows[0] ?? { slice: '' });
-  lines.push(
-    renderTable({
-      meta: names.map((n) => ({ name: n, type: numeric.includes(n) ? 'UInt64' : 'String' })),
-      data: rows,
-      rows: rows.length,
-    }).trimEnd(),
-  );
+  lines.push(renderRows(rows, numeric).trimEnd());
   if (m.too_small.length > 0) {
     lines.push(
       `${m.too_small.length} slice${m.too_small.length === 1 ? ' is' : 's are'} too small: the shortfall is left empty, not filled from other strata`,

@@ -1,6 +1,6 @@
 import { type CaseResult, type EvalRun, formatDuration, round, type SliceSummary, wrongLabels } from '@livegrade/core';
 import type { EvalRecord } from '@livegrade/store';
-import { renderTable } from '../table.ts';
+import { iso, renderRows } from '../table.ts';
 
 /**
  * How a replay's record reads: in the terminal after `bank replay`, and as
@@ -22,12 +22,18 @@ export function renderReplay(record: EvalRecord): string {
   );
   out.push(run.cases === 0 ? 'the bank has no active cases: nothing was checked' : `overall: ${overall(record)}`);
   if (run.slices.length > 0) {
-    out.push('', renderTable(asResult(run.slices.map((s) => sliceRow(record, s)))).trimEnd());
+    out.push(
+      '',
+      renderRows(
+        run.slices.map((s) => sliceRow(record, s)),
+        ['cases', 'pass@1', `pass^${run.params.k}`, 'repeated'],
+      ).trimEnd(),
+    );
   }
   const repeated = results.filter((r) => r.repeated);
   if (repeated.length > 0) {
     out.push('', `past failures the candidate repeats (${repeated.length}):`);
-    out.push(renderTable(asResult(repeated.map(repeatedRow))).trimEnd());
+    out.push(renderRows(repeated.map(repeatedRow), ['times_seen']).trimEnd());
   }
   const worst = run.slices[0];
   if (worst) out.push('', `worst slice: ${worst.slice} (${sliceFigures(record, worst)})`);
@@ -196,25 +202,12 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-function asResult(rows: Array<Record<string, unknown>>) {
-  const names = Object.keys(rows[0] ?? {});
-  return {
-    meta: names.map((n) => ({ name: n, type: typeof rows[0]?.[n] === 'number' ? 'Float64' : 'String' })),
-    data: rows,
-    rows: rows.length,
-  };
-}
-
 function code(text: string): string {
   return `\`${text}\``;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function seconds(ms: number): string {
