@@ -260,7 +260,7 @@ describe('livegrade bank replay', () => {
       assert.match(none.stderr, /--target is required/);
       const k = await replay('http://127.0.0.1:1/x', offline, '--k', '0');
       assert.equal(k.code, 2);
-      assert.match(k.stderr, /--k "0" must be a whole number from 1 to 100/);
+      assert.match(k.stderr, /--k 0 is outside \[1, 100\]: it takes a whole number of runs per case/);
       const bar = await replay('ftp://127.0.0.1/x', offline);
       assert.equal(bar.code, 2);
       assert.match(bar.stderr, /must be an http or https URL/);

@@ -460,7 +460,7 @@ describe('livegrade evalset export', () => {
     it('names each bad flag, and a previous set it cannot use', async () => {
       const manifestPath = join(first, 'support-v1.manifest.json');
       const cases: Array<[string[], RegExp]> = [
-        [['--per-slice', '0'], /--per-slice 0: it takes a whole number of items per slice, 1 or more/],
+        [['--per-slice', '0'], /--per-slice 0 is outside \[1, 1000000\]: it takes a whole number of items per slice, 1 or more/],
         [['--holdout=-0.1'], /--holdout -0\.1 is outside \[0, 1\]/],
         [['--fraction', '0.2'], /--fraction is the share of dev items a rotation replaces: it needs --rotate-from/],
         [

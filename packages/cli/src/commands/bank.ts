@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { type BankCase, bankVersion, type Env } from '@livegrade/core';
 import { loadConfig } from '@livegrade/runtime';
 import { type AddResult, addCasesFromSql, type CaptureResult, captureBank } from '@livegrade/store';
+import { type Flags, flagText } from '../flags.ts';
 import { replay } from '../replay/command.ts';
 import { throughApiOrStore } from '../store-access.ts';
 import { iso, renderRows } from '../table.ts';
@@ -15,10 +16,8 @@ const USAGE = `usage:
   livegrade bank replay --target <url> [--k 5] [--concurrency 8] [--slice-bar 0.8] [--timeout 10s] [--retries 2]
 add: each decision needs a kept input, and a human review unless the query returns an expected_label column`;
 
-type Options = Record<string, string | boolean | undefined>;
-
 /** `livegrade bank ...` (issue 7): through the running instance's API, or on the store when none runs. */
-export async function bank(env: Env, args: string[], opts: Options): Promise<number> {
+export async function bank(env: Env, args: string[], opts: Flags): Promise<number> {
   const [sub, ...rest] = args;
   switch (sub) {
     case 'list':
@@ -44,14 +43,7 @@ function noArguments(rest: string[], sub: string) {
   if (rest.length !== 0) throw new UsageError(`bank ${sub} takes flags only (got "${rest.join(' ')}")\n\n${USAGE}`);
 }
 
-function text(opts: Options, flag: string): string | undefined {
-  const v = opts[flag];
-  if (v === undefined || v === false) return undefined;
-  if (typeof v !== 'string') throw new UsageError(`--${flag} needs a value\n\n${USAGE}`);
-  return v;
-}
-
-async function list(env: Env, opts: Options): Promise<number> {
+async function list(env: Env, opts: Flags): Promise<number> {
   const all = opts.all === true;
   const listed = await throughApiOrStore(env, {
     api: (api) => api.json<{ cases: BankCase[]; bank_version: string }>('GET', `/v1/bank/cases${all ? '?all=1' : ''}`),
@@ -93,8 +85,8 @@ async function list(env: Env, opts: Options): Promise<number> {
   return 0;
 }
 
-async function add(env: Env, opts: Options): Promise<number> {
-  const sql = text(opts, 'sql');
+async function add(env: Env, opts: Flags): Promise<number> {
+  const sql = flagText(opts, 'sql');
   if (sql === undefined || sql.trim() === '') {
     throw new UsageError(`--sql is required: a SELECT returning a decision_id column\n\n${USAGE}`);
   }
@@ -121,10 +113,10 @@ async function add(env: Env, opts: Options): Promise<number> {
   return 0;
 }
 
-async function retire(env: Env, id: string, opts: Options): Promise<number> {
-  const reason = text(opts, 'reason')?.trim();
+async function retire(env: Env, id: string, opts: Flags): Promise<number> {
+  const reason = flagText(opts, 'reason')?.trim();
   if (!reason) throw new UsageError(`--reason is required: say why case ${id} no longer applies\n\n${USAGE}`);
-  const by = text(opts, 'by')?.trim() || whoami();
+  const by = flagText(opts, 'by')?.trim() || whoami();
   const retired = await throughApiOrStore<BankCase>(env, {
     api: async (api) =>
       (await api.json<{ case: BankCase }>('POST', `/v1/bank/cases/${encodeURIComponent(id)}/retire`, { reason, by }))

@@ -1,6 +1,7 @@
-import { type BaselineInfo, type Env, parseDuration, type SliceAggregate } from '@livegrade/core';
+import type { BaselineInfo, Env, SliceAggregate } from '@livegrade/core';
 import { loadConfig } from '@livegrade/runtime';
 import { activateBaseline, registerBaseline, showBaseline } from '@livegrade/store';
+import { parseTime } from '../flags.ts';
 import { throughApiOrStore } from '../store-access.ts';
 import { iso, renderRows } from '../table.ts';
 import { UsageError } from '../usage.ts';
@@ -38,39 +39,20 @@ export async function baseline(env: Env, args: string[], opts: BaselineOptions, 
   }
 }
 
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined) throw new UsageError(`${flag} is required\n\n${USAGE}`);
+  return value;
+}
+
 function one(rest: string[], sub: string): string {
   if (rest.length !== 1) throw new UsageError(`baseline ${sub} takes one baseline name\n\n${USAGE}`);
   return rest[0]!;
 }
 
-/** ISO 8601, `now` or `now-<duration>` → epoch ms; the error names the flag. */
-export function parseTime(text: string | undefined, flag: string, now: number): number {
-  if (text === undefined) throw new UsageError(`${flag} is required\n\n${USAGE}`);
-  const t = text.trim();
-  if (t === 'now') return now;
-  const rel = /^now-(.+)$/.exec(t);
-  if (rel) {
-    try {
-      return now - parseDuration(rel[1]!);
-    } catch (err) {
-      throw new UsageError(`${flag} "${text}": ${(err as Error).message}`);
-    }
-  }
-  // a date-time without a zone would be read in the local zone: require one, so a baseline means the same everywhere
-  if (/T\d/.test(t) && !/(Z|[+-]\d\d:?\d\d)$/i.test(t)) {
-    throw new UsageError(`${flag} "${text}" has no time zone: add Z (UTC) or an offset such as +01:00`);
-  }
-  const ms = Date.parse(t);
-  if (Number.isNaN(ms)) {
-    throw new UsageError(`${flag} "${text}" is not a time: use ISO 8601 (2026-11-20T00:00:00Z), now or now-7d`);
-  }
-  return ms;
-}
-
 async function register(env: Env, opts: BaselineOptions, now: number): Promise<number> {
   if (!opts.name) throw new UsageError(`--name is required\n\n${USAGE}`);
-  const from = parseTime(opts.from, '--from', now);
-  const to = parseTime(opts.to, '--to', now);
+  const from = parseTime(required(opts.from, '--from'), '--from', now);
+  const to = parseTime(required(opts.to, '--to'), '--to', now);
   const name = opts.name;
   const info = await throughApiOrStore<BaselineInfo>(env, {
     api: async (api) =>

@@ -4,16 +4,12 @@ import { exportEvalset, planExport } from '../evalset/export.ts';
 import { EXPORT_USAGE, parseExportOptions } from '../evalset/options.ts';
 import { renderExport } from '../evalset/report.ts';
 import { apiSource, storeSource } from '../evalset/source.ts';
+import type { Flags } from '../flags.ts';
 import { throughApiOrStore } from '../store-access.ts';
 import { UsageError } from '../usage.ts';
 
 /** `livegrade evalset ...` (issue 7). Options are main.ts's parsed flags; values are strings until checked here. */
-export async function evalset(
-  env: Env,
-  args: string[],
-  opts: Record<string, string | boolean | undefined>,
-  now = Date.now(),
-): Promise<number> {
+export async function evalset(env: Env, args: string[], opts: Flags, now = Date.now()): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'export') {
     throw new UsageError(sub ? `unknown evalset command "${sub}"\n\n${EXPORT_USAGE}` : EXPORT_USAGE);

@@ -1,5 +1,6 @@
 import type { Env, EvalRun } from '@livegrade/core';
 import { type EvalRecord, showEvalRun, signoffEvalRun } from '@livegrade/store';
+import { type Flags, flagText } from '../flags.ts';
 import { renderRunMarkdown } from '../replay/render.ts';
 import { throughApiOrStore } from '../store-access.ts';
 import { iso, renderRows } from '../table.ts';
@@ -9,8 +10,6 @@ const USAGE = `usage:
   livegrade runs list [--json]
   livegrade runs show <id> [--format md|json]
   livegrade runs signoff <id> --reviewer <name> --note <text>`;
-
-type Flags = Record<string, string | boolean | undefined>;
 
 /** `livegrade runs ...`: evaluation records of replays, through the running instance's API or on the store. */
 export async function runs(env: Env, args: string[], opts: Flags): Promise<number> {
@@ -73,8 +72,8 @@ async function show(env: Env, id: string, format: string): Promise<number> {
 }
 
 async function signoff(env: Env, id: string, opts: Flags): Promise<number> {
-  const reviewer = typeof opts.reviewer === 'string' ? opts.reviewer.trim() : '';
-  const note = typeof opts.note === 'string' ? opts.note.trim() : '';
+  const reviewer = flagText(opts, 'reviewer') ?? '';
+  const note = flagText(opts, 'note') ?? '';
   if (!reviewer) throw new UsageError(`--reviewer is required: who signs the run off\n\n${USAGE}`);
   if (!note) throw new UsageError(`--note is required: what was checked or accepted\n\n${USAGE}`);
   const run = await throughApiOrStore<EvalRun>(env, {

@@ -60,14 +60,14 @@ describe('evalset export options', () => {
   });
 
   it('names each bad flag and what it takes', () => {
-    refused({ 'per-slice': '0' }, /--per-slice 0: it takes a whole number of items per slice, 1 or more/);
-    refused({ 'per-slice': '2.5' }, /--per-slice 2\.5: it takes a whole number/);
+    refused({ 'per-slice': '0' }, /--per-slice 0 is outside \[1, 1000000\]: it takes a whole number of items per slice, 1 or more/);
+    refused({ 'per-slice': '2.5' }, /--per-slice 2\.5 is not a whole number: it takes a whole number/);
     refused({ 'per-slice': 'many' }, /--per-slice "many" is not a number/);
     refused({ 'per-slice': '' }, /--per-slice "" is not a number/);
     refused({ 'hard-share': '1.5' }, /--hard-share 1\.5 is outside \[0, 1\]/);
     refused({ 'hard-share': 'NaN' }, /--hard-share "NaN" is not a number/);
     refused({ holdout: '-0.1' }, /--holdout -0\.1 is outside \[0, 1\]/);
-    refused({ seed: '-1' }, /--seed -1: it takes a whole number from 0 to 4294967295/);
+    refused({ seed: '-1' }, /--seed -1 is outside \[0, 4294967295\]: it takes a whole number from 0 to 4294967295/);
     refused({ seed: '1.5' }, /--seed 1\.5/);
     refused({ fraction: '0.2' }, /--fraction is the share of dev items a rotation replaces: it needs --rotate-from/);
     refused({ 'rotate-from': 'm.json' }, /--rotate-from needs --fraction/);

@@ -1,4 +1,4 @@
-import { parseTime } from '../commands/baseline.ts';
+import { type Flags, flagText, numberFlag, parseTime } from '../flags.ts';
 import { UsageError } from '../usage.ts';
 
 export const EXPORT_USAGE = `usage:
@@ -47,8 +47,6 @@ const FLAGS = new Set([
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const DIMENSION = /^[A-Za-z0-9_.-]+$/;
 
-type Flags = Record<string, string | boolean | undefined>;
-
 /** Checks every flag of `evalset export`; each error names the flag, what it got and what it takes. */
 export function parseExportOptions(flags: Flags, now: number): ExportOptions {
   for (const [flag, value] of Object.entries(flags)) {
@@ -56,11 +54,7 @@ export function parseExportOptions(flags: Flags, now: number): ExportOptions {
       throw new UsageError(`--${flag} is not an option of evalset export\n\n${EXPORT_USAGE}`);
     }
   }
-  const text = (flag: string): string | undefined => {
-    const v = flags[flag];
-    if (typeof v === 'boolean') throw new UsageError(`--${flag} takes a value`);
-    return v;
-  };
+  const text = (flag: string) => flagText(flags, flag);
   const name = text('name');
   if (!name) throw new UsageError(`--name is required\n\n${EXPORT_USAGE}`);
   if (!NAME.test(name)) {
@@ -86,58 +80,38 @@ export function parseExportOptions(flags: Flags, now: number): ExportOptions {
     throw new UsageError('--rotate-from needs --fraction: the share (0 to 1) of dev items to replace, e.g. 0.2');
   }
   if (rotateFrom === '') throw new UsageError('--rotate-from is empty: give the previous manifest file');
+  const sliceByText = text('slice-by');
   return {
     name,
     out,
     from,
     to,
-    seed: optional(text('seed'), '--seed', seedOf) ?? DEFAULTS.seed,
-    perSlice: optional(text('per-slice'), '--per-slice', positiveInteger),
-    hardShare: optional(text('hard-share'), '--hard-share', share),
-    holdout: optional(text('holdout'), '--holdout', share),
-    sliceBy: optional(text('slice-by'), '--slice-by', dimensions),
+    seed: numberFlag(flags, 'seed', SEED) ?? DEFAULTS.seed,
+    perSlice: numberFlag(flags, 'per-slice', PER_SLICE),
+    hardShare: numberFlag(flags, 'hard-share', SHARE),
+    holdout: numberFlag(flags, 'holdout', SHARE),
+    sliceBy: sliceByText === undefined ? undefined : dimensions(sliceByText, '--slice-by'),
     rotate:
-      rotateFrom === undefined ? undefined : { manifest: rotateFrom, fraction: fraction(fractionText!, '--fraction') },
+      rotateFrom === undefined
+        ? undefined
+        : { manifest: rotateFrom, fraction: numberFlag(flags, 'fraction', FRACTION)! },
   };
 }
 
-function optional<T>(value: string | undefined, flag: string, parse: (v: string, flag: string) => T): T | undefined {
-  return value === undefined ? undefined : parse(value, flag);
-}
-
-function number(v: string, flag: string, what: string): number {
-  const n = v.trim() === '' ? Number.NaN : Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`${flag} "${v}" is not a number: it takes ${what}`);
-  return n;
-}
-
-function positiveInteger(v: string, flag: string): number {
-  const what = 'a whole number of items per slice, 1 or more (e.g. 20)';
-  const n = number(v, flag, what);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new UsageError(`${flag} ${v}: it takes ${what}`);
-  return n;
-}
-
-function share(v: string, flag: string): number {
-  const what = 'a share from 0 to 1 (e.g. 0.4)';
-  const n = number(v, flag, what);
-  if (n < 0 || n > 1) throw new UsageError(`${flag} ${v} is outside [0, 1]: it takes ${what}`);
-  return n;
-}
-
-function fraction(v: string, flag: string): number {
-  const what = 'the share of dev items to replace, above 0 and at most 1 (e.g. 0.2)';
-  const n = number(v, flag, what);
-  if (n <= 0 || n > 1) throw new UsageError(`${flag} ${v} is outside (0, 1]: it takes ${what}`);
-  return n;
-}
-
-function seedOf(v: string, flag: string): number {
-  const what = 'a whole number from 0 to 4294967295 (e.g. 42)';
-  const n = number(v, flag, what);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new UsageError(`${flag} ${v}: it takes ${what}`);
-  return n;
-}
+const PER_SLICE = {
+  min: 1,
+  max: 1_000_000,
+  integer: true,
+  what: 'a whole number of items per slice, 1 or more (e.g. 20)',
+};
+const SHARE = { min: 0, max: 1, what: 'a share from 0 to 1 (e.g. 0.4)' };
+const FRACTION = {
+  min: 0,
+  max: 1,
+  aboveMin: true,
+  what: 'the share of dev items to replace, above 0 and at most 1 (e.g. 0.2)',
+};
+const SEED = { min: 0, max: 0xffff_ffff, integer: true, what: 'a whole number from 0 to 4294967295 (e.g. 42)' };
 
 function dimensions(v: string, flag: string): string[] {
   const dims = v

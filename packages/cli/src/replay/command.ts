@@ -1,5 +1,6 @@
-import { type BankCase, bankVersion, type Env, parseDuration, type ReplayParams, type Verdict } from '@livegrade/core';
+import { type BankCase, bankVersion, type Env, type ReplayParams, type Verdict } from '@livegrade/core';
 import { type EvalRecord, recordEvalRun } from '@livegrade/store';
+import { durationFlag, type Flags, flagText, numberFlag } from '../flags.ts';
 import { throughApiOrStore } from '../store-access.ts';
 import { UsageError } from '../usage.ts';
 import { renderReplay } from './render.ts';
@@ -13,8 +14,6 @@ Exit 0: no past failure repeats and every slice is at or above the bar; 1: other
 
 const EXIT: Record<Verdict, number> = { pass: 0, fail: 1, error: 2 };
 
-type Flags = Record<string, string | boolean | undefined>;
-
 /**
  * `livegrade bank replay`: the release gate. The cases come from the bank
  * (through the running instance or the store), the replay runs here without
@@ -23,9 +22,9 @@ type Flags = Record<string, string | boolean | undefined>;
  */
 export async function replay(env: Env, args: string[], opts: Flags): Promise<number> {
   if (args.length !== 0) throw new UsageError(`bank replay takes flags only, not "${args.join(' ')}"\n\n${USAGE}`);
-  const target = targetUrl(opts.target);
+  const target = targetUrl(flagText(opts, 'target'));
   const params = replayParams(opts);
-  const modelVersion = text(opts['model-version']);
+  const modelVersion = flagText(opts, 'model-version') || undefined;
   const bank = await throughApiOrStore<{ cases: BankCase[]; bank_version: string }>(env, {
     api: (api) => api.json('GET', '/v1/bank/cases'),
     store: async (store) => {
@@ -58,8 +57,8 @@ export async function writeRecord(env: Env, record: EvalRecord): Promise<void> {
   });
 }
 
-function targetUrl(value: string | boolean | undefined): string {
-  const raw = text(value);
+function targetUrl(value: string | undefined): string {
+  const raw = value;
   if (!raw)
     throw new UsageError(`--target is required: the candidate's URL (http://127.0.0.1:9000/decide)\n\n${USAGE}`);
   let url: URL;
@@ -78,51 +77,15 @@ function targetUrl(value: string | boolean | undefined): string {
 
 export function replayParams(opts: Flags): ReplayParams {
   return {
-    k: integer(opts.k, '--k', 5, 1, 100),
-    concurrency: integer(opts.concurrency, '--concurrency', 8, 1, 256),
-    slice_bar: fraction(opts['slice-bar'], '--slice-bar', 0.8),
-    timeout_ms: duration(opts.timeout, '--timeout', 10_000),
-    retries: integer(opts.retries, '--retries', 2, 0, 10),
+    k:
+      numberFlag(opts, 'k', { min: 1, max: 100, integer: true, what: 'a whole number of runs per case, 1 to 100' }) ??
+      5,
+    concurrency:
+      numberFlag(opts, 'concurrency', { min: 1, max: 256, integer: true, what: 'requests in flight, 1 to 256' }) ?? 8,
+    slice_bar:
+      numberFlag(opts, 'slice-bar', { min: 0, max: 1, what: 'the pass rate every slice needs, 0 to 1' }) ?? 0.8,
+    timeout_ms: durationFlag(opts, 'timeout', { min: 1, max: 600_000 }) ?? 10_000,
+    retries:
+      numberFlag(opts, 'retries', { min: 0, max: 10, integer: true, what: 'further tries of a request, 0 to 10' }) ?? 2,
   };
-}
-
-function text(value: string | boolean | undefined): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-function integer(
-  value: string | boolean | undefined,
-  flag: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = text(value);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) {
-    throw new UsageError(`${flag} "${raw}" must be a whole number from ${min} to ${max}`);
-  }
-  return n;
-}
-
-function fraction(value: string | boolean | undefined, flag: string, fallback: number): number {
-  const raw = text(value);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${flag} "${raw}" must be a number from 0 to 1`);
-  return n;
-}
-
-function duration(value: string | boolean | undefined, flag: string, fallback: number): number {
-  const raw = text(value);
-  if (raw === undefined) return fallback;
-  let ms: number;
-  try {
-    ms = parseDuration(raw);
-  } catch (err) {
-    throw new UsageError(`${flag} "${raw}": ${(err as Error).message}`);
-  }
-  if (ms < 1 || ms > 600_000) throw new UsageError(`${flag} "${raw}" must be between 1ms and 10m`);
-  return ms;
 }
