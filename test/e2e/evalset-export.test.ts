@@ -228,6 +228,25 @@ describe('livegrade evalset export', () => {
   const out = tempDataDir('livegrade-evals-');
   // port 0 in the env: no instance is looked for, the CLI opens the store
   const offline = { LIVEGRADE_DATA_DIR: data.dir, LIVEGRADE_API_PORT: '0' };
+  // the previous set in `dir` rotated into support-v2, a quarter of its dev items replaced
+  const rotateArgs = (dir: string) => [
+    'evalset',
+    'export',
+    '--name',
+    'support-v2',
+    '--from',
+    FROM,
+    '--to',
+    TO,
+    '--out',
+    dir,
+    '--seed',
+    '43',
+    '--rotate-from',
+    join(dir, 'support-v1.manifest.json'),
+    '--fraction',
+    '0.25',
+  ];
   const exportArgs = (name: string, dir: string, ...more: string[]) => [
     'evalset',
     'export',
@@ -361,27 +380,7 @@ describe('livegrade evalset export', () => {
     });
 
     it('rotates: every held-out item kept, round(f × dev) replaced per slice with fresh items of the same hardness', async () => {
-      const r = await livegrade(
-        [
-          'evalset',
-          'export',
-          '--name',
-          'support-v2',
-          '--from',
-          FROM,
-          '--to',
-          TO,
-          '--out',
-          first,
-          '--seed',
-          '43',
-          '--rotate-from',
-          join(first, 'support-v1.manifest.json'),
-          '--fraction',
-          '0.25',
-        ],
-        offline,
-      );
+      const r = await livegrade(rotateArgs(first), offline);
       assert.equal(r.code, 0, r.stderr);
       const before = lines(first, 'support-v1');
       const after = lines(first, 'support-v2');
@@ -460,7 +459,10 @@ describe('livegrade evalset export', () => {
     it('names each bad flag, and a previous set it cannot use', async () => {
       const manifestPath = join(first, 'support-v1.manifest.json');
       const cases: Array<[string[], RegExp]> = [
-        [['--per-slice', '0'], /--per-slice 0 is outside \[1, 1000000\]: it takes a whole number of items per slice, 1 or more/],
+        [
+          ['--per-slice', '0'],
+          /--per-slice 0 is outside \[1, 1000000\]: it takes a whole number of items per slice, 1 or more/,
+        ],
         [['--holdout=-0.1'], /--holdout -0\.1 is outside \[0, 1\]/],
         [['--fraction', '0.2'], /--fraction is the share of dev items a rotation replaces: it needs --rotate-from/],
         [
@@ -507,27 +509,7 @@ describe('livegrade evalset export', () => {
         readFileSync(join(dir, 'support-v1.jsonl'), 'utf8'),
         readFileSync(join(out.dir, 'first', 'support-v1.jsonl'), 'utf8'),
       );
-      const rotated = await livegrade(
-        [
-          'evalset',
-          'export',
-          '--name',
-          'support-v2',
-          '--from',
-          FROM,
-          '--to',
-          TO,
-          '--out',
-          dir,
-          '--seed',
-          '43',
-          '--rotate-from',
-          join(dir, 'support-v1.manifest.json'),
-          '--fraction',
-          '0.25',
-        ],
-        online,
-      );
+      const rotated = await livegrade(rotateArgs(dir), online);
       assert.equal(rotated.code, 0, rotated.stderr);
       assert.equal(
         readFileSync(join(dir, 'support-v2.jsonl'), 'utf8'),
