@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReplayRequest, ReplayResponse } from './bank/types.ts';
 import { LivegradeConfigSchema } from './config.ts';
 import { VerdictEvent } from './verdict.ts';
 
@@ -15,6 +16,20 @@ export function jsonSchemas(): Record<string, unknown> {
       description:
         'Human feedback or a review on a decision, sent to POST /v1/verdicts (alone or as {"verdicts": [...]}) or to the <prefix>.verdicts Kafka topic keyed by decision_id.',
       ...z.toJSONSchema(VerdictEvent),
+    },
+    'replay-request.schema.json': {
+      $id: 'https://livegrade.dev/schemas/replay-request.schema.json',
+      title: 'livegrade replay request',
+      description:
+        'What `livegrade bank replay` POSTs to a candidate for each run of a case, with headers x-livegrade-case-id, x-livegrade-run-id and x-livegrade-attempt.',
+      ...z.toJSONSchema(ReplayRequest),
+    },
+    'replay-response.schema.json': {
+      $id: 'https://livegrade.dev/schemas/replay-response.schema.json',
+      title: 'livegrade replay response',
+      description:
+        'What a candidate answers (2xx, JSON) to a replay request; anything else is a bad response. Other keys are ignored.',
+      ...z.toJSONSchema(ReplayResponse),
     },
     'config.schema.json': {
       $id: 'https://livegrade.dev/schemas/config.schema.json',

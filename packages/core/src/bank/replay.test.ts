@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { caseResult, type ReplayedCase, replayRequest, summariseReplay, wrongLabels } from './replay.ts';
-import type { CaseRun } from './types.ts';
+import { type CaseRun, ReplayRequest } from './types.ts';
 import { bankVersion } from './version.ts';
 
 function run(attempt: number, label: string | null, expected: string, error: string | null = null): CaseRun {
@@ -201,6 +201,12 @@ describe('replayRequest', () => {
       replayRequest({ decision_type: 'r', input: 'x', context: 'plain note', slices }).context.data,
       'plain note',
     );
+  });
+
+  it('builds what the published request schema describes', () => {
+    const built = replayRequest({ decision_type: 'refund', input: '[1,2]', context: 'x', slices: { language: 'de' } });
+    assert.deepEqual(ReplayRequest.parse(built), built);
+    assert.throws(() => ReplayRequest.parse({ ...built, context: { slices: {} } }), /data/);
   });
 });
 

@@ -74,21 +74,31 @@ export interface BankCase {
   retired_by: string | null;
 }
 
-/** What a candidate endpoint receives for each run of a case (README: "Replay contract"). */
-export interface ReplayRequest {
-  decision_type: string;
-  /** the recorded input: parsed JSON when it was JSON, else the text */
-  input: unknown;
-  /** { slices, data }: the slice dimensions and the recorded livegrade.context (parsed when JSON, null when none) */
-  context: { slices: Record<string, string>; data: unknown };
-}
+/**
+ * What a candidate endpoint receives for each run of a case (README "Replay
+ * contract"; published as schemas/json/replay-request.schema.json). Not
+ * validated on the way out: it is what replayRequest builds.
+ */
+export const ReplayRequest = z.strictObject({
+  decision_type: z.string().describe('the decision kind, e.g. refund'),
+  input: z.unknown().describe('the recorded livegrade.input: parsed JSON when it was JSON, else the text'),
+  context: z.strictObject({
+    slices: z.record(z.string(), z.string()).describe('the slice dimensions of the decision, e.g. {"language": "hi"}'),
+    data: z
+      .unknown()
+      .describe('the recorded livegrade.context: parsed JSON when it was JSON, else the text; null when none'),
+  }),
+});
+export type ReplayRequest = z.infer<typeof ReplayRequest>;
 
 /** What it must answer; anything else is a bad response (a target error). */
 export const ReplayResponse = z.object({
-  label: z.string().min(1, 'label must be a non-empty string'),
-  score: z.number().min(0).max(1).optional(),
-  /** the model version the candidate declares, recorded with the run */
-  model_version: z.string().optional(),
+  label: z
+    .string()
+    .min(1, 'label must be a non-empty string')
+    .describe("the candidate's label, compared with the case's expected label"),
+  score: z.number().min(0).max(1).optional().describe('confidence or grader score, 0..1'),
+  model_version: z.string().optional().describe('the model version the candidate declares, recorded with the run'),
 });
 export type ReplayResponse = z.infer<typeof ReplayResponse>;
 
