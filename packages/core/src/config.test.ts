@@ -132,6 +132,15 @@ describe('a full config file', () => {
     });
   });
 
+  it('keeps the capture lookback at least as long as a late promotion can take', () => {
+    // decision_wait 10m: an orphan trace waits max(30s, 6 × 10m) = 60m, a verdict 10m + 60m + 30s for it;
+    // the capture must reach that far back past its last watermark, one interval (30s) later: 71m
+    const slow = parseConfig({ sampling: { decision_wait: '10m' }, bank: { capture_lookback: '15m' } });
+    assert.equal(slow.bank.capture_lookback, 71 * 60_000);
+    // with the default 5s decision_wait (95s at most) the configured 15m stands
+    assert.equal(parseConfig({ bank: { capture_lookback: '15m' } }).bank.capture_lookback, 15 * 60_000);
+  });
+
   it('accepts the bounds themselves', () => {
     const c = parseConfig({ sampling: { decision_wait: '10m', recent_horizon: '1h', slice_by: [] } });
     assert.equal(c.sampling.decision_wait, 600_000);

@@ -4,6 +4,7 @@ import type { AlertsConfig } from './alerting/types.ts';
 import { DIMENSION, dimensionName, durationSchema, hintFor, QUOTES_VALUE, section } from './config-schema.ts';
 import { ConfigError } from './env.ts';
 import type { SamplingConfig } from './sampling/types.ts';
+import { verdictWaitMs } from './sampling/waits.ts';
 import type { ScoringConfig } from './scoring/types.ts';
 
 export { durationSchema, formatDuration, parseDuration } from './config-schema.ts';
@@ -170,7 +171,7 @@ export const BankSchema = section({
   capture_lookback: durationSchema({ max: '7d' })
     .prefault('15m')
     .describe(
-      'each capture also reads verdicts this far before where the last one stopped, so a trace kept late (a promotion) is still captured',
+      'each capture also reads verdicts this far before where the last one stopped, so a trace kept late (a promotion) is still captured; never less than the longest a promotion can take (sampling.decision_wait + the orphan wait + 30s) plus capture_interval',
     ),
 });
 
@@ -213,7 +214,11 @@ export const LivegradeConfigSchema = ConfigSectionsSchema.superRefine(
   sampling: c.sampling,
   scoring: c.scoring,
   alerts: resolveAlerts(c.alerts, c.scoring),
-  bank: c.bank,
+  // a capture must still reach back to a verdict whose trace the sampler promotes late
+  bank: {
+    ...c.bank,
+    capture_lookback: Math.max(c.bank.capture_lookback, verdictWaitMs(c.sampling) + c.bank.capture_interval),
+  },
 }));
 
 /** The validated file; durations are milliseconds. */

@@ -26,12 +26,3 @@ export function samplerConfig(env: Env, sampling: SamplingConfig = DEFAULT_CONFI
     tickMs: Math.min(250, Math.max(50, Math.round(sampling.decision_wait / 10))),
   };
 }
-
-/**
- * A trace whose root span never reaches this sampler (the root is in a
- * service that is not instrumented, or lost) is decided this long after its
- * first span arrived.
- */
-export function orphanWaitMs(sampling: SamplingConfig): number {
-  return Math.max(30_000, 6 * sampling.decision_wait);
-}

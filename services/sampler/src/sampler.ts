@@ -8,10 +8,10 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '@livegrade/bus';
-import { SamplingPolicy } from '@livegrade/core';
+import { orphanWaitMs, SamplingPolicy, verdictWaitMs } from '@livegrade/core';
 import type { Logger } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
-import { orphanWaitMs, type SamplerConfig } from './config.ts';
+import type { SamplerConfig } from './config.ts';
 import { DecisionWriter, type WriterStats } from './decision-writer.ts';
 import { toDlqMessage } from './dlq.ts';
 import { type Rejected, traceChunksOf, verdictRowsOf } from './extract.ts';
@@ -131,7 +131,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
   });
   const promotion = new LatePromotion(store, verdictHolds, {
     horizonMs: sampling.recent_horizon,
-    waitForDecisionMs: sampling.decision_wait + orphanWaitMs(sampling) + 30_000,
+    waitForDecisionMs: verdictWaitMs(sampling),
     now,
   });
 

@@ -4,3 +4,4 @@ export * from './policy.ts';
 export * from './rate.ts';
 export * from './slice-key.ts';
 export * from './types.ts';
+export * from './waits.ts';
