@@ -7,16 +7,29 @@
 // merge into one case counted twice, a failed decision with a human label is
 // captured even when the reviewer agreed with the model, a success the
 // reviewer agreed with is not, and capturing again changes nothing.
+// Then, on an instance whose policy thins every slice, the production path of
+// an override of a success the sampler did not keep: the late promotion
+// brings its input into sampled_spans and capture makes it a case, also when
+// a capture pass ran before the promotion (the lookback, skipped_no_input).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Instance } from '@livegrade/cli';
-import { type BankCase, caseId, DEFAULT_CONFIG, type FlatSpan, type LivegradeConfig, topicsOf } from '@livegrade/core';
+import {
+  type BankCase,
+  caseId,
+  DEFAULT_CONFIG,
+  type FlatSpan,
+  type LivegradeConfig,
+  topicsOf,
+  traceUniform,
+} from '@livegrade/core';
 import { encodeTraces } from '@livegrade/otlp';
 import type { CaptureResult } from '@livegrade/store';
 import { redisPrefixCleanup, requireKafka, requireRedis } from '../support/infra.ts';
 import { type Mode, startTestInstance } from '../support/instance.ts';
 import { countVisible } from '../support/store.ts';
+import { type GeneratedTrace, generateTraces } from '../support/traffic.ts';
 import { waitFor } from '../support/wait.ts';
 
 const kafka = await requireKafka();
@@ -282,6 +295,230 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
       assert.equal(api.captured, 0);
       assert.deepEqual(await instance.store!.bankCases(), cases);
       assert.equal(await countVisible(instance.store!, 'SELECT count() FROM bank_occurrences'), CAPTURED.length);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Overrides of successes the sampler did not keep. Capture reads the input
+// from sampled_spans, so such a decision becomes a case only once the
+// sampler's late promotion copies its trace there.
+
+const thinning: LivegradeConfig = {
+  ...config,
+  sampling: {
+    ...config.sampling,
+    // once a slice's rate is known the policy keeps almost none: p = min_probability
+    per_slice_target_per_hour: 0.001,
+    min_probability: 0.001,
+    keep_always: { ...DEFAULT_CONFIG.sampling.keep_always, score_below: null },
+    max_buffered_traces: 100,
+  },
+};
+
+type DecisionRow = { decision_id: string; trace_id: string; label: string; sampled: boolean; sample_reason: string };
+
+async function rowsOf<T>(instance: Instance, sql: string): Promise<T[]> {
+  return (JSON.parse(await instance.store!.readOnlyQuery(sql)) as { data: T[] }).data;
+}
+
+async function decisionOf(instance: Instance, decisionId: string): Promise<DecisionRow | undefined> {
+  const [row] = await rowsOf<DecisionRow>(
+    instance,
+    `SELECT decision_id, trace_id, label, sampled, sample_reason FROM decisions WHERE decision_id = '${decisionId}'`,
+  );
+  return row;
+}
+
+async function sendTraces(instance: Instance, traces: GeneratedTrace[]): Promise<void> {
+  const producer = instance.bus.producer();
+  await producer.send(
+    topicsOf(instance.env).spans,
+    traces.map((t) => ({ key: t.traceId, value: Buffer.from(encodeTraces(t.spans)) })),
+  );
+  await producer.close();
+}
+
+/** A senior review that says the model should have answered otherwise. */
+async function sendOverride(instance: Instance, d: { decisionId: string; traceId: string; label: string }) {
+  const expected = d.label === 'deny' ? 'approve' : 'deny';
+  const producer = instance.bus.producer();
+  const review = {
+    id: `rev-${d.decisionId}`,
+    decision_id: d.decisionId,
+    trace_id: d.traceId,
+    kind: 'review',
+    reviewer_id: 'senior-1',
+    seniority: 'senior',
+    label: expected,
+  };
+  await producer.send(topicsOf(instance.env).verdicts, [
+    { key: d.decisionId, value: Buffer.from(JSON.stringify(review)) },
+  ]);
+  await producer.close();
+  return expected;
+}
+
+/** The review is stored and waits in the sampler for a decision that is not written yet. */
+async function waitForWaitingVerdict(instance: Instance, decisionId: string): Promise<void> {
+  await waitFor('the review stored and waiting for its decision', async () =>
+    (await countVisible(instance.store!, `SELECT count() FROM verdicts WHERE decision_id = '${decisionId}'`)) === 1 &&
+    instance.sampler!.stats().promotionsWaiting === 1
+      ? true
+      : undefined,
+  );
+}
+
+/** The promotion has landed: the decision row says late_override and its input is in sampled_spans. */
+async function waitForPromotion(instance: Instance, decisionId: string): Promise<void> {
+  await waitFor(`the late promotion of ${decisionId}`, async () =>
+    (await decisionOf(instance, decisionId))?.sample_reason === 'late_override' &&
+    (await countVisible(
+      instance.store!,
+      `SELECT count() FROM sampled_spans WHERE decision_id = '${decisionId}' AND mapContains(attributes, 'livegrade.input')`,
+    )) === 1
+      ? true
+      : undefined,
+  );
+}
+
+/**
+ * A success whose trace stays buffered until the test decides it: its root
+ * span never comes (an orphan waits max(30 s, 6 × decision_wait)), and its
+ * trace id draws above any p the thinned policy gives, so it is not kept.
+ */
+function bufferedSuccess(t: GeneratedTrace, input: string): GeneratedTrace {
+  assert.ok(traceUniform(t.traceId) >= 0.01);
+  const [, decision, llm] = t.spans as [FlatSpan, FlatSpan, FlatSpan];
+  return {
+    ...t,
+    spans: [{ ...decision, attributes: { ...decision.attributes, 'livegrade.input': input } }, llm],
+  };
+}
+
+for (const mode of ['kafka', 'embedded'] as Mode[]) {
+  const missing = mode === 'kafka' ? [kafka, redis].find((r) => !r.ok) : undefined;
+  const skip = missing && !missing.ok ? missing.skip : false;
+
+  describe(`regression bank capture of a success the sampler did not keep (${mode})`, { skip }, () => {
+    let instance: Awaited<ReturnType<typeof startTestInstance>>;
+    let cleanupRedis = async () => {};
+    // successes only, over every (type, language) slice
+    const warmup = generateTraces({ traces: 120, seed: 5, errorRate: 0 });
+    const [late1, late2] = generateTraces({ traces: 20, seed: 6, errorRate: 0 })
+      .filter((t) => traceUniform(t.traceId) >= 0.01)
+      .map((t, i) => bufferedSuccess(t, `late override ${i}`)) as [GeneratedTrace, GeneratedTrace];
+    const filler = generateTraces({ traces: 150, seed: 7, errorRate: 0 });
+
+    before(async () => {
+      const prefix = `lgtest-bank-late-${process.pid}-${Date.now().toString(36)}`;
+      instance = await startTestInstance(mode, {
+        brokers: kafka.ok ? kafka.url : '',
+        label: 'bank-late',
+        services: ['sampler', 'scorer', 'api'],
+        config: thinning,
+        env: mode === 'kafka' && redis.ok ? { LIVEGRADE_REDIS_URL: redis.url, LIVEGRADE_REDIS_PREFIX: prefix } : {},
+      });
+      if (mode === 'kafka' && redis.ok) cleanupRedis = () => redisPrefixCleanup(redis.url, prefix);
+      // traffic over time: the policy learns each slice's rate, then thins it
+      for (let i = 0; i < warmup.length; i += 30) {
+        await sendTraces(instance, warmup.slice(i, i + 30));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await waitFor('the warm-up decisions', async () =>
+        (await countVisible(instance.store!, 'SELECT count() FROM decisions')) === warmup.length ? true : undefined,
+      );
+    });
+    after(async () => {
+      await instance?.stop();
+      await cleanupRedis();
+    });
+
+    it('makes a case of the override once the late promotion brings its input into sampled_spans', async () => {
+      const [notKept] = await rowsOf<DecisionRow>(
+        instance,
+        'SELECT decision_id, trace_id, label, sampled, sample_reason FROM decisions WHERE NOT sampled ORDER BY decision_id LIMIT 1',
+      );
+      assert.ok(notKept, 'the policy thinned the warmed-up slices');
+      const source = warmup.find((t) => t.decisionId === notKept.decision_id)!;
+      const expected = await sendOverride(instance, {
+        decisionId: notKept.decision_id,
+        traceId: notKept.trace_id,
+        label: notKept.label,
+      });
+      await waitForPromotion(instance, notKept.decision_id);
+
+      const result = await instance.scorer!.captureBank();
+      assert.deepEqual(
+        { captured: result.captured, overrides: result.overrides, skipped_no_input: result.skipped_no_input },
+        { captured: 1, overrides: 1, skipped_no_input: 0 },
+      );
+      const c = (await instance.store!.bankCases()).find((x) => x.source_decision_id === notKept.decision_id);
+      assert.ok(c, 'the override is a case');
+      assert.equal(c.reason, 'override');
+      assert.equal(c.expected_label, expected);
+      assert.equal(c.model_label, notKept.label);
+      assert.equal(c.input, source.spans[1]!.attributes['livegrade.input']);
+      assert.equal(c.id, caseId(source.decisionType, c.input));
+      assert.equal(c.source_trace_id, notKept.trace_id);
+    });
+
+    it('finds an override whose verdict arrived before the last pass through the lookback', async () => {
+      // the review overtakes the decision: the trace is still buffered, the review waits for it
+      await sendTraces(instance, [late1]);
+      await sendOverride(instance, late1);
+      await waitForWaitingVerdict(instance, late1.decisionId);
+      const early = await instance.scorer!.captureBank();
+      assert.equal(early.captured, 0);
+      assert.equal(early.skipped_no_input, 0, 'no decision row yet: not even a candidate');
+
+      // a burst of traffic overflows the buffer: the oldest trace, late1, is decided early and not kept
+      await sendTraces(instance, filler);
+      await waitForPromotion(instance, late1.decisionId);
+      const [arrived] = await instance.store!.select<{ ms: string }>(
+        `SELECT toUnixTimestamp64Milli(ingested_at) AS ms FROM verdicts FINAL WHERE decision_id = '${late1.decisionId}'`,
+      );
+      assert.ok(Number(arrived?.ms) < early.through, 'the review arrived before the previous pass moved the watermark');
+
+      const later = await instance.scorer!.captureBank();
+      assert.equal(later.since, early.through - thinning.bank.capture_lookback);
+      assert.equal(later.captured, 1);
+      assert.equal(later.overrides, 1);
+      assert.equal(later.skipped_no_input, 0);
+      const c = (await instance.store!.bankCases()).find((x) => x.source_decision_id === late1.decisionId);
+      assert.equal(c?.input, 'late override 0');
+      assert.equal(c?.reason, 'override');
+    });
+
+    it('counts an override as skipped_no_input until its promotion lands, then captures it', async () => {
+      const sampler = instance.sampler!;
+      await sendTraces(instance, [late2]);
+      await sendOverride(instance, late2);
+      await waitForWaitingVerdict(instance, late2.decisionId);
+      // the sampler stops before it could promote: stopping decides the buffered trace (not kept),
+      // and the review's offset stays uncommitted, so a sampler that starts again reads it again
+      await sampler.stop();
+      const decided = await decisionOf(instance, late2.decisionId);
+      assert.equal(decided?.sampled, false, `late2 is not kept: ${JSON.stringify(decided)}`);
+
+      const skipped = await instance.scorer!.captureBank();
+      assert.equal(skipped.captured, 0);
+      assert.equal(skipped.skipped_no_input, 1, 'overridden, but its input is not in sampled_spans');
+      assert.ok(!(await instance.store!.bankCases()).some((c) => c.source_decision_id === late2.decisionId));
+
+      // read again, the review finds its decision written and promotes it; stored again too, it is
+      // within this pass's reach whatever the lookback (the test above is the one that needs it)
+      await sampler.start();
+      await waitForPromotion(instance, late2.decisionId);
+      const captured = await instance.scorer!.captureBank();
+      assert.equal(captured.since, skipped.through - thinning.bank.capture_lookback);
+      assert.equal(captured.captured, 1);
+      assert.equal(captured.overrides, 1);
+      assert.equal(captured.skipped_no_input, 0);
+      const c = (await instance.store!.bankCases()).find((x) => x.source_decision_id === late2.decisionId);
+      assert.equal(c?.input, 'late override 1');
+      assert.equal(c?.reason, 'override');
+      assert.equal(await countVisible(instance.store!, 'SELECT count() FROM bank_occurrences'), 3);
     });
   });
 }
