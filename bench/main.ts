@@ -10,7 +10,13 @@
 // picks what runs; the alerter part (alert latency in accelerated time, the
 // evaluation of 100 rules × 1,000 slices) takes ~10 s; `api` (the read API
 // over a day of 1,000 slices' windows, ~4 min, mostly generating them) runs
-// only when named. Needs the local Kafka broker (scripts/bench.mjs starts
+// only when named, as does `bank` (the regression bank, ~2.5 min: capture
+// over a day of BENCH_BANK_DECISIONS decisions, default 1,000,000, and a
+// steady pass after BENCH_BANK_NEW_VERDICTS new verdicts, default 10,000;
+// replay of BENCH_BANK_CASES cases, default 2,000, × BENCH_BANK_K runs,
+// default 5, at BENCH_BANK_CONCURRENCY, default 8; the eval-set export;
+// BENCH_BANK_RUNS timed runs of each, default 3; BENCH_BANK_KEEP_DIR=1 keeps
+// its store). Needs the local Kafka broker (scripts/bench.mjs starts
 // it). ~10 minutes on 2 cores;
 // BENCH_TRACES=10000,100000 BENCH_SCORER_DECISIONS=1000000 takes ~2.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_CONFIG, type SamplingConfig } from '@livegrade/core';
 import { benchAlerter } from './alerter.ts';
 import { benchApi } from './api.ts';
+import { benchBank } from './bank.ts';
 import { FAILURE_RATE, LOW_SCORE_RATE } from './dataset.ts';
 import { benchSampler } from './sampler.ts';
 import { benchScorer } from './scorer.ts';
@@ -40,6 +47,11 @@ const cpuProfileDir = process.env.BENCH_CPU_PROFILE_DIR ? resolve(process.env.BE
 if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
 const parts = new Set((process.env.BENCH_PARTS ?? 'sampler,sdk,scorer,alerter').split(',').map((p) => p.trim()));
+const envCount = (name: string, fallback: number) => {
+  const n = Number((process.env[name] ?? String(fallback)).trim().replaceAll('_', ''));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a whole number above 0`);
+  return n;
+};
 const scorerSizes = (process.env.BENCH_SCORER_DECISIONS ?? '1000000,10000000')
   .split(',')
   .map((s) => Number(s.trim().replaceAll('_', '')))
@@ -57,6 +69,17 @@ const k = parts.has('sdk') ? await benchSdk() : undefined;
 const sc = parts.has('scorer') ? await benchScorer(scorerSizes) : [];
 const al = parts.has('alerter') ? await benchAlerter() : undefined;
 const ap = parts.has('api') ? await benchApi() : undefined;
+const bk = parts.has('bank')
+  ? await benchBank({
+      decisions: envCount('BENCH_BANK_DECISIONS', 1_000_000),
+      newVerdicts: envCount('BENCH_BANK_NEW_VERDICTS', 10_000),
+      cases: envCount('BENCH_BANK_CASES', 2_000),
+      k: envCount('BENCH_BANK_K', 5),
+      concurrency: envCount('BENCH_BANK_CONCURRENCY', 8),
+      runs: envCount('BENCH_BANK_RUNS', 3),
+      keepDir: process.env.BENCH_BANK_KEEP_DIR === '1',
+    })
+  : undefined;
 
 const count = (n: number) => n.toLocaleString('en-US');
 const signed = (n: number) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(2)}`;
@@ -241,6 +264,43 @@ if (ap) {
     },
   );
 }
+if (bk) {
+  const { first: f, steady: st, replay: r, evalset: e } = bk;
+  const written = (c: typeof f) =>
+    `${count(c.result.captured)} occurrences of ${count(c.result.cases)} cases written (${count(c.result.overrides)} overrides, ${count(c.result.labelled_failures)} labelled failures, ${count(c.result.skipped_no_input)} without input)`;
+  const replayRate = r.requests / (r.replayMs / 1000);
+  const bareRate = r.requests / (r.bareMs / 1000);
+  rows.push(
+    {
+      measure: `bank capture, first pass: ${count(bk.decisions)} decisions, ${count(f.verdictsRead)} verdicts`,
+      value: fmt.ms(f.passMs),
+      baseline: `${fmt.ms(f.countMs)} bare count() of the verdicts it reads`,
+      ratio: fmt.ratio(f.passMs, f.countMs),
+      note: `median of ${bk.runs}; ${written(f)}; of which the candidates query ${fmt.ms(f.queryMs)}`,
+    },
+    {
+      measure: `bank capture, steady pass: ${count(st.newVerdicts)} new verdicts, lookback ${bk.lookbackMs / 60_000} min`,
+      value: fmt.ms(st.passMs),
+      baseline: `${fmt.ms(st.countMs)} bare count() of the ${count(st.verdictsRead)} verdicts it reads`,
+      ratio: fmt.ratio(st.passMs, st.countMs),
+      note: `median of ${bk.runs}; ${written(st)}; of which the candidates query ${fmt.ms(st.queryMs)}`,
+    },
+    {
+      measure: `bank replay: ${count(r.cases)} cases × k=${r.k} at concurrency ${r.concurrency} (runs/s)`,
+      value: fmt.rate(replayRate),
+      baseline: `${fmt.rate(bareRate)} bare fetch POSTs`,
+      ratio: fmt.ratio(replayRate, bareRate),
+      note: `median of ${bk.runs}: ${fmt.ms(r.replayMs)} vs ${fmt.ms(r.bareMs)} for ${count(r.requests)} requests of ~${r.bodyBytes} B; peak heap +${fmt.mb(r.replayHeapDelta)} vs +${fmt.mb(r.bareHeapDelta)}; verdict ${r.verdict}, ${r.transport.retries} retries, ${r.transport.errors} errors`,
+    },
+    {
+      measure: `evalset export --per-slice ${e.perSlice}: a day of ${count(bk.decisions)} decisions`,
+      value: fmt.ms(e.exportMs),
+      baseline: `${fmt.ms(e.countMs)} bare count() of the ${count(e.labelledSampled)} labelled sampled decisions`,
+      ratio: fmt.ratio(e.exportMs, e.countMs),
+      note: `median of ${bk.runs}; ${count(e.candidates)} candidates → ${count(e.items)} items in ${count(e.slices)} slices; of which candidates queries ${fmt.ms(e.candidatesMs)}, payloads ${fmt.ms(e.payloadsMs)}`,
+    },
+  );
+}
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 printTable(
   [
@@ -253,10 +313,18 @@ printTable(
     'scoring: decisions generated in the engine over one hour, in time order (10 types × 99 languages × 3 model versions, 5% reviewed by 1 to 3, 1% thumbs-down), a baseline from an earlier hour, default scoring config; every figure a median of runs after a warm-up',
     'alerting: scorer + alerter in one process (embedded store, in-process queues), webhook on 127.0.0.1; latency: default scoring (windows 15m and 1h, 1-min interval, 30 s lag), rule override_rate degraded with the defaults (15m, for 0, min_samples 100), decisions and senior reviews written minute by minute, one tick per data minute; 100 rules: 5 metrics, degraded and thresholds, for 0/2/5 min, states from 6 earlier windows, 2 silences, one wide slice firing over its 110 narrow ones',
     'read api: slice_metrics generated in the engine for a day of the default scoring (15m and 1h windows every minute), requests through Fastify inject in this process',
+    ...(bk
+      ? [
+          `bank: a day of ${count(bk.decisions)} decisions generated in the engine in time order (5 types × 20 languages, 20% reviewed, 10% of reviews overriding, 2% errors, 1% fallbacks, 1% thumbs-downs; ${count(bk.keptTraces)} traces kept, ${count(bk.spans)} spans through recent_spans → sampled_spans, inputs repeating in 4 spellings); seeded in ${fmt.ms(bk.seedMs)}, merges settled in ${fmt.ms(bk.settleMs)}; capture passes (default slice_by, lookback) from the same state each run; replay against a local candidate in its own process (127.0.0.1); one warm-up run before each measure`,
+        ]
+      : []),
   ].join('\n'),
   rows,
 );
 const details = join(tmpdir(), `livegrade-bench-${Date.now()}.json`);
-writeFileSync(details, JSON.stringify({ sampling, sampler: s, sdk: k, scorer: sc, alerter: al, api: ap }, null, 2));
+writeFileSync(
+  details,
+  JSON.stringify({ sampling, sampler: s, sdk: k, scorer: sc, alerter: al, api: ap, bank: bk }, null, 2),
+);
 console.log(`\nevery child's result (store call timings, sampler counters): ${details}`);
 console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
