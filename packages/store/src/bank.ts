@@ -62,6 +62,14 @@ const CAPTURE_PROGRESS = 'capture';
  * latest review), ties in time broken by arrival then verdict id so every
  * run picks the same one. Spans are looked up by trace id, sampled_spans'
  * sort key, from the decisions found.
+ *
+ * The known cost: decisions are found by id through the bloom filter of
+ * 0004, which prunes nothing once a pass has more than a few dozen ids, so
+ * a pass reads decisions' id column whole (0.5 s at 1M decisions,
+ * bench/bank.ts) and grows with retention. A projection ordered by id was
+ * tried and not chosen by the engine for an IN subquery (EXPLAIN: every
+ * granule); the way out is a lookup table ordered by decision id whose keys
+ * then bound the read of decisions by ts (README, Performance).
  */
 function candidatesQuery(ids: string, where: string): string {
   return `
@@ -193,7 +201,9 @@ export function createBankRepository(writer: ClickHouseClient) {
      * (has_input false), so capture can count them.
      */
     async captureCandidates(since: number): Promise<BankCandidate[]> {
-      const ids = 'SELECT decision_id FROM verdicts WHERE ingested_at >= fromUnixTimestamp64Milli({since:Int64})';
+      // only a decision with a review has a human label: feedback alone (thumbs) adds no id to look up
+      const ids = `SELECT DISTINCT decision_id FROM verdicts WHERE kind = 'review' AND decision_id IN
+        (SELECT decision_id FROM verdicts WHERE ingested_at >= fromUnixTimestamp64Milli({since:Int64}))`;
       const where = `WHERE human_label != '' AND (human_label != model_label OR failed)
         AND (decision_id, human_label) NOT IN (SELECT decision_id, expected_label FROM bank_occurrences FINAL)`;
       return candidates(candidatesQuery(ids, where), { since: Math.floor(since) });
