@@ -34,6 +34,7 @@ import { createLogger } from '@livegrade/runtime';
 import { createScorer, scorerConfig } from '@livegrade/scorer';
 import { activateBaseline, openStore, registerBaseline, type Store } from '@livegrade/store';
 import { tempDataDir } from '../test/support/env.ts';
+import { median, timed } from './table.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -83,17 +84,6 @@ export async function benchAlerter(): Promise<AlerterBenchResult> {
   const latency = await benchAlertLatency();
   const rules = await benchRuleEvaluation();
   return { latency, rules };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
 }
 
 // ---------------------------------------------------------------- latency

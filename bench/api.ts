@@ -9,6 +9,7 @@ import { createLogger } from '@livegrade/runtime';
 import { openStore, type Store } from '@livegrade/store';
 import { createApi } from '../services/api/src/api.ts';
 import { tempDataDir } from '../test/support/env.ts';
+import { median } from './table.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -38,11 +39,6 @@ export interface ApiBenchResult {
   /** that count() with the by_slice projection turned off: what the series cost before migration 0010 */
   seriesNoProjectionCountMs: number;
   answered: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
 async function timedRuns(runs: number, fn: () => Promise<unknown>): Promise<number> {

@@ -32,6 +32,7 @@ import { storeSource } from '../packages/cli/src/evalset/source.ts';
 import { replayCases } from '../packages/cli/src/replay/run.ts';
 import type { Truth } from '../test/support/candidate.ts';
 import { tempDataDir } from '../test/support/env.ts';
+import { median, timed } from './table.ts';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -132,17 +133,6 @@ export interface BankBenchResult {
 /** A full GC before each replay run, so its heap peak is its own (the bench runs without --expose-gc). */
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
-}
 
 const LABELS = "['approve', 'deny', 'escalate']";
 

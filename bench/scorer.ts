@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, parseEnv, type ScoringConfig } from '@livegrade/core';
 import { baselineCache, scoreWindow } from '@livegrade/scorer';
 import { activateBaseline, openStore, registerBaseline, type Store } from '@livegrade/store';
 import { tempDataDir } from '../test/support/env.ts';
+import { median, timed } from './table.ts';
 
 export interface ScorerBenchRun {
   decisions: number;
@@ -74,17 +75,6 @@ async function generateChunk(store: Store, n: number, from: number, salt: number
         '', 'feedback', 'thumbs_down', '', '', '', ''
       FROM numbers(${offset}, ${count}) WHERE sipHash64(number, ${salt}, 13) % 100 = 0`,
   });
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 export async function benchScorer(sizes: number[], runs = 3): Promise<ScorerBenchRun[]> {
