@@ -60,7 +60,10 @@ describe('evalset export options', () => {
   });
 
   it('names each bad flag and what it takes', () => {
-    refused({ 'per-slice': '0' }, /--per-slice 0 is outside \[1, 1000000\]: it takes a whole number of items per slice, 1 or more/);
+    refused(
+      { 'per-slice': '0' },
+      /--per-slice 0 is outside \[1, 1000000\]: it takes a whole number of items per slice, 1 or more/,
+    );
     refused({ 'per-slice': '2.5' }, /--per-slice 2\.5 is not a whole number: it takes a whole number/);
     refused({ 'per-slice': 'many' }, /--per-slice "many" is not a number/);
     refused({ 'per-slice': '' }, /--per-slice "" is not a number/);

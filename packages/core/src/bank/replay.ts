@@ -1,4 +1,4 @@
-import type { BankCase, CaseResult, CaseRun, EvalRun, ReplayRequest, SliceSummary, Verdict } from './types.ts';
+import type { BankCase, CaseResult, CaseRun, EvalRun, ReplayRequest, SliceSummary } from './types.ts';
 
 /**
  * The replay gate's arithmetic: per-case results from runs, per-slice
