@@ -1,8 +1,9 @@
-import { type BankConfig, bankVersion, DEFAULT_CONFIG, describeIssues } from '@livegrade/core';
+import { type BankConfig, bankVersion, DEFAULT_CONFIG } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { addCasesFromSql, BankError, captureBank, type Repository } from '@livegrade/store';
 import { z } from 'zod';
 import { answer } from './answer.ts';
+import { parseInput } from './request.ts';
 
 const AddBody = z.strictObject({ sql: z.string().min(1, 'sql is empty').max(100_000) });
 
@@ -33,15 +34,15 @@ export function registerBank(
   });
 
   app.post('/v1/bank/cases', async (request, reply) => {
-    const parsed = AddBody.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
-    return answer(reply, [BankError], () => addCasesFromSql(store, parsed.data.sql, { sliceBy: opts.sliceBy }));
+    const parsed = parseInput(AddBody, request.body);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
+    return answer(reply, [BankError], () => addCasesFromSql(store, parsed.value.sql, { sliceBy: opts.sliceBy }));
   });
 
   app.post<{ Params: { id: string } }>('/v1/bank/cases/:id/retire', async (request, reply) => {
-    const parsed = RetireBody.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
-    const { reason, by } = parsed.data;
+    const parsed = parseInput(RetireBody, request.body);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
+    const { reason, by } = parsed.value;
     return answer(reply, [BankError], async () => ({
       case: await store.retireCase(request.params.id, reason, by ?? 'api'),
     }));

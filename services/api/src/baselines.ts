@@ -1,17 +1,14 @@
-import { describeIssues, type ScoringConfig } from '@livegrade/core';
+import type { ScoringConfig } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { activateBaseline, BaselineError, type Repository, registerBaseline, showBaseline } from '@livegrade/store';
 import { z } from 'zod';
 import { answer } from './answer.ts';
-
-const time = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).transform((t) => {
-  return typeof t === 'number' ? t : Date.parse(t);
-});
+import { parseInput, requestTime } from './request.ts';
 
 const RegisterBody = z.strictObject({
   name: z.string().min(1, 'name is empty'),
-  from: time,
-  to: time,
+  from: requestTime,
+  to: requestTime,
   model_version: z.string().optional(),
   activate: z.boolean().default(false),
 });
@@ -29,9 +26,9 @@ export function registerBaselines(app: FastifyInstance, store: Repository, scori
   );
 
   app.post('/v1/baselines', async (request, reply) => {
-    const parsed = RegisterBody.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
-    const { name, from, to, model_version, activate } = parsed.data;
+    const parsed = parseInput(RegisterBody, request.body);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
+    const { name, from, to, model_version, activate } = parsed.value;
     return answer(reply, [BaselineError], async () => {
       const info = await registerBaseline(store, scoring, { name, from, to, modelVersion: model_version });
       if (activate) await activateBaseline(store, name);

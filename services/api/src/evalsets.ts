@@ -1,16 +1,12 @@
-import { describeIssues } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { EvalsetError, type Repository } from '@livegrade/store';
 import { z } from 'zod';
 import { answer } from './answer.ts';
-
-const time = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).transform((t) => {
-  return typeof t === 'number' ? t : Date.parse(t);
-});
+import { parseInput, requestTime } from './request.ts';
 
 const CandidatesBody = z.strictObject({
-  from: time,
-  to: time,
+  from: requestTime,
+  to: requestTime,
   slice_by: z
     .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a slice dimension is letters, digits, ".", "_" or "-"'))
     .optional(),
@@ -28,18 +24,18 @@ const PayloadsBody = z.strictObject({
  */
 export function registerEvalsets(app: FastifyInstance, store: Repository, opts: { sliceBy: readonly string[] }) {
   app.post('/v1/evalsets/candidates', async (request, reply) => {
-    const parsed = CandidatesBody.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
-    const { from, to, slice_by } = parsed.data;
+    const parsed = parseInput(CandidatesBody, request.body);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
+    const { from, to, slice_by } = parsed.value;
     return answer(reply, [EvalsetError], () =>
       store.evalsetCandidates({ from, to, sliceBy: slice_by ?? opts.sliceBy }),
     );
   });
 
   app.post('/v1/evalsets/payloads', async (request, reply) => {
-    const parsed = PayloadsBody.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
-    const payloads = await store.evalsetPayloads(parsed.data.refs);
+    const parsed = parseInput(PayloadsBody, request.body);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
+    const payloads = await store.evalsetPayloads(parsed.value.refs);
     return { payloads: Object.fromEntries(payloads) };
   });
 }

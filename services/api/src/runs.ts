@@ -1,8 +1,8 @@
-import { describeIssues } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { EvalRunError, type Repository, recordEvalRun, showEvalRun, signoffEvalRun } from '@livegrade/store';
 import { z } from 'zod';
 import { answer } from './answer.ts';
+import { parseInput } from './request.ts';
 
 const ms = z.number().int().nonnegative();
 const count = z.number().int().nonnegative();
@@ -81,19 +81,19 @@ const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).def
 export function registerRuns(app: FastifyInstance, store: Repository) {
   // a record carries every run of every case: a large bank at k=5 outgrows the default body limit
   app.post('/v1/runs', { bodyLimit: 64 * 1024 * 1024 }, async (request, reply) => {
-    const parsed = RecordBody.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: `invalid record: ${describeIssues(parsed.error)}` });
+    const parsed = parseInput(RecordBody, request.body, 'record');
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
     return answer(reply, [EvalRunError], async () => {
-      const run = await recordEvalRun(store, parsed.data);
+      const run = await recordEvalRun(store, parsed.value);
       reply.code(201);
       return { run };
     });
   });
 
   app.get('/v1/runs', async (request, reply) => {
-    const parsed = ListQuery.safeParse(request.query);
-    if (!parsed.success) return reply.code(400).send({ error: `invalid query: ${describeIssues(parsed.error)}` });
-    return { runs: await store.evalRuns({ limit: parsed.data.limit }) };
+    const parsed = parseInput(ListQuery, request.query, 'query');
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
+    return { runs: await store.evalRuns({ limit: parsed.value.limit }) };
   });
 
   app.get<{ Params: { id: string } }>('/v1/runs/:id', async (request, reply) =>
@@ -101,10 +101,10 @@ export function registerRuns(app: FastifyInstance, store: Repository) {
   );
 
   app.post<{ Params: { id: string } }>('/v1/runs/:id/signoff', async (request, reply) => {
-    const parsed = SignoffBody.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: `invalid sign-off: ${describeIssues(parsed.error)}` });
+    const parsed = parseInput(SignoffBody, request.body, 'sign-off');
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
     return answer(reply, [EvalRunError], async () => ({
-      run: await signoffEvalRun(store, request.params.id, parsed.data),
+      run: await signoffEvalRun(store, request.params.id, parsed.value),
     }));
   });
 }

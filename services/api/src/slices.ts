@@ -21,6 +21,7 @@ import type {
   SlicesResponse,
   VerdictView,
 } from './read-models.ts';
+import { parseInput } from './request.ts';
 
 /**
  * The dashboard's reads (issue 6, read-models.ts is the contract): a scored
@@ -190,17 +191,6 @@ function query<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
-/** The parsed query, or the 400 message: each problem prefixed with the parameter it is about. */
-export function parseQuery<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-): { ok: true; value: z.output<S> } | { ok: false; error: string } {
-  const r = schema.safeParse(input ?? {});
-  if (r.success) return { ok: true, value: r.data };
-  const problems = r.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
-  return { ok: false, error: `invalid query: ${problems.join('; ')}` };
-}
-
 /** What /v1/slices answers; exported for callers outside HTTP (the CLI, the demo). */
 export async function slicesResponse(
   store: SlicesStore,
@@ -293,13 +283,13 @@ export function registerSlices(app: FastifyInstance, store: SlicesStore, scoring
   });
 
   app.get('/v1/slices', async (request, reply) => {
-    const q = parseQuery(SlicesQuery, request.query);
+    const q = parseInput(SlicesQuery, request.query ?? {}, 'query');
     if (!q.ok) return reply.code(400).send({ error: q.error });
     return slicesResponse(store, windows, q.value);
   });
 
   app.get('/v1/slices/series', async (request, reply) => {
-    const q = parseQuery(SeriesQuery, request.query);
+    const q = parseInput(SeriesQuery, request.query ?? {}, 'query');
     if (!q.ok) return reply.code(400).send({ error: q.error });
     const { slice, window, metric, max_points } = q.value;
     // by default the day up to the slice's latest scored window, which in an accelerated demo is not now
@@ -321,7 +311,7 @@ export function registerSlices(app: FastifyInstance, store: SlicesStore, scoring
   });
 
   app.get('/v1/slices/distributions', async (request, reply) => {
-    const q = parseQuery(DistributionsQuery, request.query);
+    const q = parseInput(DistributionsQuery, request.query ?? {}, 'query');
     if (!q.ok) return reply.code(400).send({ error: q.error });
     const { slice, window, at, bins } = q.value;
     const [scored, baseline] = await Promise.all([store.latestWindow(window, at, slice), store.activeBaseline()]);
@@ -344,7 +334,7 @@ export function registerSlices(app: FastifyInstance, store: SlicesStore, scoring
   });
 
   app.get('/v1/slices/failures', async (request, reply) => {
-    const q = parseQuery(FailuresQuery, request.query);
+    const q = parseInput(FailuresQuery, request.query ?? {}, 'query');
     if (!q.ok) return reply.code(400).send({ error: q.error });
     const { slice, limit, from, to } = q.value;
     if (from !== undefined && to !== undefined && from > to) {

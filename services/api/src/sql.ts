@@ -1,5 +1,4 @@
 import { ClickHouseError } from '@clickhouse/client';
-import { describeIssues } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import {
   CONTENT_TYPE,
@@ -9,6 +8,7 @@ import {
   type ResultFormat,
 } from '@livegrade/store';
 import { z } from 'zod';
+import { parseInput } from './request.ts';
 
 const SqlRequest = z.object({
   query: z.string().min(1, 'query is empty').max(100_000),
@@ -23,9 +23,9 @@ const SqlRequest = z.object({
  */
 export function registerSql(app: FastifyInstance, store: Pick<Repository, 'readOnlyQuery'>) {
   app.post('/v1/sql', async (request, reply) => {
-    const parsed = SqlRequest.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
-    const { query, format } = parsed.data;
+    const parsed = parseInput(SqlRequest, request.body);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
+    const { query, format } = parsed.value;
     try {
       const body = await store.readOnlyQuery(query, format as ResultFormat);
       return reply.code(200).type(CONTENT_TYPE[format]).send(body);
