@@ -26,6 +26,26 @@ export interface DecisionRow {
   sample_weight: number;
 }
 
+/**
+ * A decision as the regression bank and eval sets name it: identity, time,
+ * slice and what the model said (bank occurrences and eval candidates add
+ * what a human said).
+ */
+export interface DecisionFacts {
+  decision_id: string;
+  trace_id: string;
+  /** decision time, epoch ms */
+  ts: number;
+  decision_type: string;
+  /** the sampler's slice key of the decision (sliceKey over the slice dimensions in use) */
+  slice: string;
+  /** slice dimensions as the decision carried them (livegrade.slice.*) */
+  slices: Record<string, string>;
+  model_version: string;
+  /** what the model decided */
+  model_label: string;
+}
+
 export interface SampleDecision {
   sampled: boolean;
   reason: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DecisionFacts } from '../decision.ts';
 
 /**
  * The regression bank (DESIGN.md §8, issue 7): every escape a human caught
@@ -22,21 +23,9 @@ export type CaseReason =
  * decision id), so capturing the same decision twice changes nothing and
  * counts come from what was seen.
  */
-export interface BankOccurrence {
+export interface BankOccurrence extends DecisionFacts {
   /** the fingerprint of the normalised input (caseId in fingerprint.ts) */
   case_id: string;
-  decision_id: string;
-  trace_id: string;
-  /** decision time, epoch ms */
-  ts: number;
-  decision_type: string;
-  /** the sampler's slice key of the decision (sliceKey over sampling.slice_by) */
-  slice: string;
-  /** slice dimensions as the decision carried them (livegrade.slice.*) */
-  slices: Record<string, string>;
-  model_version: string;
-  /** what the model decided */
-  model_label: string;
   /** what a human said it should have been: the replay's expected label */
   expected_label: string;
   reason: CaseReason;

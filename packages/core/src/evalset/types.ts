@@ -4,6 +4,8 @@
  * cases and a held-out split that never moves.
  */
 
+import type { DecisionFacts } from '../decision.ts';
+
 /** Why a trace counts as hard, in this order when it has several. */
 export const HARD_REASONS = ['failure', 'override', 'thumbs_down'] as const;
 export type HardReason = (typeof HARD_REASONS)[number];
@@ -13,18 +15,7 @@ export type HardReason = (typeof HARD_REASONS)[number];
  * returns it for export: everything the selection needs, but not the
  * payloads, which are read only for the items chosen.
  */
-export interface EvalCandidate {
-  decision_id: string;
-  trace_id: string;
-  /** decision time, epoch ms */
-  ts: number;
-  decision_type: string;
-  /** the sampler's slice key (sliceKey over the export's slice_by) */
-  slice: string;
-  slices: Record<string, string>;
-  model_version: string;
-  /** the model's label */
-  model_label: string;
+export interface EvalCandidate extends DecisionFacts {
   /** the human label: the latest senior review, else the latest review */
   human_label: string;
   /** empty for the stratified sample of successes */
