@@ -1,5 +1,5 @@
 import { type ClickHouseClient, ClickHouseError } from '@clickhouse/client';
-import { type BankCase, type BankOccurrence, type CaseReason, caseId, sliceKeyOf } from '@livegrade/core';
+import { type BankCase, type BankOccurrence, bankVersion, type CaseReason, caseId, sliceKeyOf } from '@livegrade/core';
 import { type Int64Text, jsonRows } from './json-rows.ts';
 import { ForbiddenQueryError, QueryLimitError } from './read-only-sql.ts';
 import type { JsonResult, Repository } from './repository.ts';
@@ -356,6 +356,18 @@ export async function captureBank(
     cases: new Set(occurrences.map((o) => o.case_id)).size,
     skipped_no_input: found.length - occurrences.length,
   };
+}
+
+/** Cases and the bank version; what `bank list` shows and what `bank replay` replays. */
+export interface BankListing {
+  cases: BankCase[];
+  /** of the active cases, whatever is listed: the version a replay of them records */
+  bank_version: string;
+}
+
+export async function listBank(store: Repository, opts: { includeRetired?: boolean } = {}): Promise<BankListing> {
+  const cases = await store.bankCases(opts);
+  return { cases, bank_version: bankVersion(cases.filter((c) => c.status === 'active')) };
 }
 
 export interface AddResult {

@@ -1,6 +1,6 @@
-import { type BankConfig, bankVersion, DEFAULT_CONFIG } from '@livegrade/core';
+import { type BankConfig, DEFAULT_CONFIG } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
-import { addCasesFromSql, BankError, captureBank, type Repository } from '@livegrade/store';
+import { addCasesFromSql, BankError, captureBank, listBank, type Repository } from '@livegrade/store';
 import { z } from 'zod';
 import { answer } from './answer.ts';
 import { parseInput } from './request.ts';
@@ -27,10 +27,7 @@ export function registerBank(
 
   app.get<{ Querystring: { all?: string } }>('/v1/bank/cases', async (request) => {
     const all = ['1', 'true'].includes(request.query.all ?? '');
-    const cases = await store.bankCases({ includeRetired: all });
-    // the version is of what a replay checks, the active cases, whatever is listed
-    const active = all ? cases.filter((c) => c.status === 'active') : cases;
-    return { cases, bank_version: bankVersion(active) };
+    return listBank(store, { includeRetired: all });
   });
 
   app.post('/v1/bank/cases', async (request, reply) => {

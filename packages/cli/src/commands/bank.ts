@@ -1,7 +1,14 @@
 import { userInfo } from 'node:os';
-import { type BankCase, bankVersion, type Env } from '@livegrade/core';
+import type { BankCase, Env } from '@livegrade/core';
 import { loadConfig } from '@livegrade/runtime';
-import { type AddResult, addCasesFromSql, type CaptureResult, captureBank } from '@livegrade/store';
+import {
+  type AddResult,
+  addCasesFromSql,
+  type BankListing,
+  type CaptureResult,
+  captureBank,
+  listBank,
+} from '@livegrade/store';
 import { type Flags, flagText } from '../flags.ts';
 import { replay } from '../replay/command.ts';
 import { throughApiOrStore } from '../store-access.ts';
@@ -46,11 +53,8 @@ function noArguments(rest: string[], sub: string) {
 async function list(env: Env, opts: Flags): Promise<number> {
   const all = opts.all === true;
   const listed = await throughApiOrStore(env, {
-    api: (api) => api.json<{ cases: BankCase[]; bank_version: string }>('GET', `/v1/bank/cases${all ? '?all=1' : ''}`),
-    store: async (store) => {
-      const cases = await store.bankCases({ includeRetired: all });
-      return { cases, bank_version: bankVersion(cases.filter((c) => c.status === 'active')) };
-    },
+    api: (api) => api.json<BankListing>('GET', `/v1/bank/cases${all ? '?all=1' : ''}`),
+    store: (store) => listBank(store, { includeRetired: all }),
   });
   if (opts.json === true) {
     process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);

@@ -1,5 +1,5 @@
-import { type BankCase, bankVersion, type Env, type ReplayParams, type Verdict } from '@livegrade/core';
-import { type EvalRecord, recordEvalRun } from '@livegrade/store';
+import type { Env, ReplayParams, Verdict } from '@livegrade/core';
+import { type BankListing, type EvalRecord, listBank, recordEvalRun } from '@livegrade/store';
 import { durationFlag, type Flags, flagText, numberFlag } from '../flags.ts';
 import { throughApiOrStore } from '../store-access.ts';
 import { UsageError } from '../usage.ts';
@@ -25,12 +25,9 @@ export async function replay(env: Env, args: string[], opts: Flags): Promise<num
   const target = targetUrl(flagText(opts, 'target'));
   const params = replayParams(opts);
   const modelVersion = flagText(opts, 'model-version') || undefined;
-  const bank = await throughApiOrStore<{ cases: BankCase[]; bank_version: string }>(env, {
+  const bank = await throughApiOrStore<BankListing>(env, {
     api: (api) => api.json('GET', '/v1/bank/cases'),
-    store: async (store) => {
-      const cases = await store.bankCases();
-      return { cases, bank_version: bankVersion(cases) };
-    },
+    store: (store) => listBank(store),
   });
   const record = await replayCases(bank.cases, { target, params, bankVersion: bank.bank_version, modelVersion });
   try {
