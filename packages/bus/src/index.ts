@@ -1,14 +1,13 @@
-import type { Logger } from 'pino';
 import { createKafkaBus } from './kafka/bus.ts';
 import { createMemoryBus } from './memory.ts';
-import type { Bus } from './types.ts';
+import type { Bus, BusLogger } from './types.ts';
 
 export { createKafkaBus, type KafkaBusOptions } from './kafka/bus.ts';
 export { createMemoryBus } from './memory.ts';
 export * from './types.ts';
 
 /** Kafka when brokers are configured, otherwise the in-process bus (DESIGN.md §3). */
-export function createBus(opts: { brokers?: string | undefined; clientId?: string; logger?: Logger }): Bus {
+export function createBus(opts: { brokers?: string | undefined; clientId?: string; logger?: BusLogger }): Bus {
   if (!opts.brokers) return createMemoryBus();
   return createKafkaBus({
     brokers: opts.brokers.split(','),

@@ -3,6 +3,19 @@
  * Kafka (kafka/, via kafkajs) and an in-process bus (memory.ts) for the
  * embedded mode. Swapping the Kafka client touches only kafka/.
  */
+/**
+ * Where the Kafka client's own logs go: a pino logger fits, and so does
+ * anything with the same methods, so users of the SDK need not install pino.
+ */
+export interface BusLogger {
+  child(bindings: Record<string, unknown>): BusLogger;
+  error(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  debug(obj: unknown, msg?: string): void;
+  trace(obj: unknown, msg?: string): void;
+}
+
 export interface OutgoingMessage {
   key: string | null;
   value: Buffer;

@@ -59,7 +59,7 @@ async function get<T>(url: string, status = 200): Promise<T> {
 }
 
 const q = (params: Record<string, string | number>) =>
-  new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
 
 describe('GET /v1/slices', () => {
   it('answers the latest window worst first, with baseline, evidence and firing rules', async () => {

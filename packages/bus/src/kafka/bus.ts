@@ -1,13 +1,12 @@
 import { type Admin, Kafka, type KafkaConfig, type Producer as KafkaProducer, logLevel, Partitioners } from 'kafkajs';
-import type { Logger } from 'pino';
-import type { Bus, Consumer, ConsumerOptions, Producer, TopicSpec } from '../types.ts';
+import type { Bus, BusLogger, Consumer, ConsumerOptions, Producer, TopicSpec } from '../types.ts';
 import { createKafkaConsumer } from './consumer.ts';
 import { pinoLogCreator } from './logger.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId?: string;
-  logger?: Logger;
+  logger?: BusLogger;
   /** kafkajs connection and request timeouts, ms */
   connectionTimeout?: number;
 }

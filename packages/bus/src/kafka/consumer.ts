@@ -1,7 +1,13 @@
 import type { Kafka, Consumer as KafkaConsumer } from 'kafkajs';
-import type { Logger } from 'pino';
 import { PartitionLags } from '../lag.ts';
-import type { BatchHandler, ConsumedMessage, Consumer, ConsumerOptions, TopicPartitionOffset } from '../types.ts';
+import type {
+  BatchHandler,
+  BusLogger,
+  ConsumedMessage,
+  Consumer,
+  ConsumerOptions,
+  TopicPartitionOffset,
+} from '../types.ts';
 
 /**
  * A consumer-group member that commits a partition's offsets only after the
@@ -9,7 +15,7 @@ import type { BatchHandler, ConsumedMessage, Consumer, ConsumerOptions, TopicPar
  * owner says so (commit 'manual'): at-least-once, with the owner deciding
  * what "durably written" means. Autocommit is off for that reason.
  */
-export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?: Logger): Consumer {
+export function createKafkaConsumer(kafka: Kafka, opts: ConsumerOptions, logger?: BusLogger): Consumer {
   let consumer: KafkaConsumer | undefined;
   let stopped = false;
   const commitAfterBatch = (opts.commit ?? 'after-batch') === 'after-batch';

@@ -1,5 +1,5 @@
 import { type logCreator, logLevel } from 'kafkajs';
-import type { Logger } from 'pino';
+import type { BusLogger } from '../types.ts';
 
 /**
  * kafkajs logs every heartbeat refused during a rebalance at ERROR, though a
@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 const ROUTINE = /group is rebalancing|rebalance in progress/i;
 
 /** Routes kafkajs' own logs into pino, so one service writes one log stream. */
-export function pinoLogCreator(logger: Logger): logCreator {
+export function pinoLogCreator(logger: BusLogger): logCreator {
   return () =>
     ({ level, log }) => {
       const { message, ...extra } = log;

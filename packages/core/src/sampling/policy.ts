@@ -143,8 +143,11 @@ export class SamplingPolicy {
     const expected = (rate * ((state.hour + 1) * HOUR - nowMs)) / HOUR;
     const remaining = Math.max(1, expected - REMAINING_SD * Math.sqrt(expected));
     const catchUp = (target - state.kept) / remaining;
+    // comparisons, not Math.max: a NaN must fall through to the other bound, never become p
+    // biome-ignore lint/complexity/useMathMinMax: NaN handling above
     const p = base > catchUp ? base : catchUp;
     if (p >= 1) return 1;
+    // biome-ignore lint/complexity/useMathMinMax: NaN handling above
     return p > this.config.min_probability ? p : this.config.min_probability;
   }
 
