@@ -32,6 +32,7 @@ import { storeSource } from '../packages/cli/src/evalset/source.ts';
 import { replayCases } from '../packages/cli/src/replay/run.ts';
 import type { Truth } from '../test/support/candidate.ts';
 import { tempDataDir } from '../test/support/env.ts';
+import { TS_CHILD_ARGS } from '../test/support/ts-child.ts';
 import { median, timed } from './table.ts';
 
 const MIN = 60_000;
@@ -334,7 +335,7 @@ interface CandidateProcess {
 /** The local candidate (test/support/candidate.ts, mode fixed) in a process of its own. */
 function startCandidateProcess(truth: Map<string, Truth>): Promise<CandidateProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGS, CHILD], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const waiting: Array<(n: number) => void> = [];

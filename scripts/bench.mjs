@@ -9,8 +9,12 @@ if (!process.env.LIVEGRADE_BENCH_KAFKA_BROKERS) {
   const up = spawnSync('bash', [join(root, 'infra/kafka/start.sh')], { stdio: 'inherit' });
   if (up.status !== 0) process.exit(up.status ?? 1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/main.ts')], {
-  stdio: 'inherit',
-  cwd: root,
-});
+const r = spawnSync(
+  process.execPath,
+  ['--conditions=@livegrade/source', '--import', 'tsx', join(root, 'bench/main.ts')],
+  {
+    stdio: 'inherit',
+    cwd: root,
+  },
+);
 process.exit(r.status ?? 1);

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// The README's test command (npm test). Starts the real Kafka broker and Redis
-// when they are not up yet, then runs every *.test.ts with node's test runner.
+// The README's test command (npm test). Builds livegrade (the CLI the tests run
+// is the built JavaScript, as users run it), starts the real Kafka broker and
+// Redis when they are not up yet, then runs every *.test.ts with node's test
+// runner, on the TypeScript sources: tsx compiles them, and the
+// "@livegrade/source" export condition points the workspace packages at src/.
 // Extra arguments filter test files by substring: npm test -- sampler
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -9,6 +12,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ci = process.env.CI === 'true';
+
+// incremental: a few seconds when nothing changed
+const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', cwd: root });
+if (build.status !== 0) {
+  console.error('npm run build failed');
+  process.exit(1);
+}
 
 if (process.env.LIVEGRADE_TEST_NO_INFRA !== '1') {
   const r = spawnSync('bash', [join(root, 'infra/up.sh')], { stdio: 'inherit' });
@@ -48,7 +58,15 @@ const env = {
 };
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  [
+    '--conditions=@livegrade/source',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit', cwd: root, env },
 );
 process.exit(r.status ?? 1);

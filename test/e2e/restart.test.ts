@@ -14,6 +14,7 @@ import { tempDataDir, testEnv } from '../support/env.ts';
 import { requireKafka, uniqueKafkaNames } from '../support/infra.ts';
 import { countRaw, countVisible } from '../support/store.ts';
 import { generateTraces } from '../support/traffic.ts';
+import { TS_CHILD_ARGS } from '../support/ts-child.ts';
 import { waitFor } from '../support/wait.ts';
 
 const kafka = await requireKafka();
@@ -54,7 +55,7 @@ describe('sampler restart between insert and commit', { skip: kafka.ok ? false :
   });
 
   it('loses no decision and counts none twice', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/sampler-child.ts'], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/support/sampler-child.ts'], {
       env: { ...process.env, LIVEGRADE_CHILD_ENV: JSON.stringify({ ...vars, LIVEGRADE_LOG_LEVEL: 'silent' }) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

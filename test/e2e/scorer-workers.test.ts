@@ -13,6 +13,7 @@ import { activateBaseline, openStore, registerBaseline, type Store, type StoredS
 import { tempDataDir, testEnv } from '../support/env.ts';
 import { redisPrefixCleanup, requireRedis } from '../support/infra.ts';
 import { reviewedTraffic } from '../support/reviewed-service.ts';
+import { TS_CHILD_ARGS } from '../support/ts-child.ts';
 import { waitFor } from '../support/wait.ts';
 
 const redis = await requireRedis();
@@ -81,7 +82,7 @@ describe('scorer worker killed mid-job', { skip: redis.ok ? false : redis.skip }
     const queue = jobs.queue(QUEUES.scoring);
     assert.equal((await queue.add('window', window, { jobId })).added, true);
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/scorer-child.ts'], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/support/scorer-child.ts'], {
       env: { ...process.env, LIVEGRADE_CHILD_ENV: JSON.stringify({ ...vars, LIVEGRADE_LOG_LEVEL: 'silent' }) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

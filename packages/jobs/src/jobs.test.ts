@@ -12,6 +12,7 @@ import { Queue, QueueKeys } from 'bullmq';
 import { Redis } from 'ioredis';
 import { requireRedis } from '../../../test/support/infra.ts';
 import { rng } from '../../../test/support/traffic.ts';
+import { TS_CHILD_ARGS } from '../../../test/support/ts-child.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { RESERVED_JOB_IDS, resolveAddOptions, retryDelay } from './contract.ts';
 import { schemaVersion, TEST_QUEUE } from './fixtures/contract.ts';
@@ -494,7 +495,7 @@ for (const mode of ['memory', 'bullmq'] as const) {
     it('leaves nothing open after close(): a process using it exits by itself', async () => {
       const prefix = newPrefix();
       usedPrefixes.add(prefix);
-      const child = spawn(process.execPath, ['--import', 'tsx', fixture('open-close.ts')], {
+      const child = spawn(process.execPath, [...TS_CHILD_ARGS, fixture('open-close.ts')], {
         env: {
           ...process.env,
           LIVEGRADE_TEST_REDIS_URL: mode === 'bullmq' && redis.ok ? redis.url : '',
@@ -524,7 +525,7 @@ for (const mode of ['memory', 'bullmq'] as const) {
         const { jobs, prefix } = open(newPrefix(), { lockDurationMs: 1000, stalledIntervalMs: 1000 });
         const q = jobs.queue(TEST_QUEUE);
         const { id } = await q.add('work', { n: 7 }, { jobId: 'survivor' });
-        const child = spawn(process.execPath, ['--import', 'tsx', fixture('hanging-worker.ts')], {
+        const child = spawn(process.execPath, [...TS_CHILD_ARGS, fixture('hanging-worker.ts')], {
           env: {
             ...process.env,
             LIVEGRADE_TEST_REDIS_URL: redis.ok ? redis.url : '',

@@ -1,4 +1,6 @@
+export type { BusLogger } from '@livegrade/bus';
 export { type AttributeValue, DecisionHandle, PendingDecision } from './decision.ts';
+export { DecisionTraceProcessor } from './decision-trace-processor.ts';
 export { init } from './init.ts';
 export { KafkaSpanExporter, messagesByTrace } from './kafka-exporter.ts';
 export { type DecisionSpec, type Feedback, type FeedbackOptions, Livegrade, type Review } from './livegrade.ts';

@@ -1,37 +1,39 @@
-import { type Bus, createKafkaBus } from '@livegrade/bus';
 import { Attr } from '@livegrade/core';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
+import { DecisionTraceProcessor } from './decision-trace-processor.ts';
+import { assertKafkaClientInstalled, LazyKafkaProducer } from './kafka-client.ts';
 import { KafkaSpanExporter } from './kafka-exporter.ts';
-import { Livegrade } from './livegrade.ts';
+import { Livegrade, SDK_SCOPE } from './livegrade.ts';
 import { type InitOptions, resolveOptions } from './options.ts';
 import { ReportingExporter } from './reporting-exporter.ts';
 import { VerdictQueue, type VerdictSink } from './verdict-queue.ts';
 import { gatewayVerdictSink, kafkaVerdictSink } from './verdict-sinks.ts';
 
 /**
- * One call to instrument a service: an OpenTelemetry tracer provider whose
- * spans leave in batches, off the request path, to Kafka or a gateway; and a
- * background queue for feedback and reviews.
+ * One call to instrument a service: decision spans leave in batches, off the
+ * request path, to Kafka or a gateway, and feedback and reviews go through a
+ * background queue. By default livegrade runs its own tracer provider; with
+ * `tracerProvider` it records decisions with the app's (NodeSDK's), and the
+ * app adds `lg.spanProcessor` to it.
  */
 export function init(options: InitOptions): Livegrade {
   const resolved = resolveOptions(options);
-  ensureContextManager();
 
-  let bus: Bus | undefined;
+  let producer: LazyKafkaProducer | undefined;
   let spanExporter: SpanExporter | undefined = options.exporter;
   let verdictSink: VerdictSink | undefined = options.verdictSink;
   const t = resolved.transport;
   if (t.kind === 'kafka') {
-    bus = createKafkaBus({
+    assertKafkaClientInstalled();
+    producer = new LazyKafkaProducer({
       brokers: t.brokers,
       clientId: `livegrade-sdk-${resolved.serviceName}`,
-      ...(options.logger ? { logger: options.logger } : {}),
+      logger: options.logger,
     });
-    const producer = bus.producer();
     spanExporter ??= new KafkaSpanExporter(producer, resolved.topics.spans, false);
     verdictSink ??= kafkaVerdictSink(producer, resolved.topics.verdicts);
   } else if (t.kind === 'gateway') {
@@ -45,19 +47,28 @@ export function init(options: InitOptions): Livegrade {
   };
 
   const exporter = new ReportingExporter(spanExporter, resolved.onError);
+  const processor = new DecisionTraceProcessor(
+    new BatchSpanProcessor({
+      exporter,
+      maxQueueSize: options.batch?.maxQueueSize ?? 8192,
+      maxExportBatchSize: options.batch?.maxExportBatchSize ?? 1024,
+      scheduledDelayMillis: options.batch?.scheduledDelayMillis ?? 500,
+    }),
+  );
+  const verdicts = new VerdictQueue(verdictSink, resolved.onError, options.verdicts);
+
+  if (options.tracerProvider) {
+    // the app owns the provider, its resource and its context manager; it runs our processor
+    const tracer = options.tracerProvider.getTracer(SDK_SCOPE);
+    return new Livegrade(resolved, { tracer, processor, exporter, verdicts, producer });
+  }
+  ensureContextManager();
   const provider = new TracerProvider({
     // OTEL_RESOURCE_ATTRIBUTES (deployment.environment, ...) apply as with any OTel SDK; explicit options win
     resource: defaultResource()
       .merge(detectResources({ detectors: [envDetector] }))
       .merge(resourceFromAttributes({ ...options.resourceAttributes, [Attr.serviceName]: resolved.serviceName })),
-    spanProcessors: [
-      new BatchSpanProcessor({
-        exporter,
-        maxQueueSize: options.batch?.maxQueueSize ?? 8192,
-        maxExportBatchSize: options.batch?.maxExportBatchSize ?? 1024,
-        scheduledDelayMillis: options.batch?.scheduledDelayMillis ?? 500,
-      }),
-    ],
+    spanProcessors: [processor],
   });
   if (options.registerGlobal && !trace.setGlobalTracerProvider(provider)) {
     resolved.onError(
@@ -66,8 +77,14 @@ export function init(options: InitOptions): Livegrade {
       ),
     );
   }
-  const verdicts = new VerdictQueue(verdictSink, resolved.onError, options.verdicts);
-  return new Livegrade(resolved, provider, exporter, verdicts, bus);
+  return new Livegrade(resolved, {
+    tracer: provider.getTracer(SDK_SCOPE),
+    processor,
+    exporter,
+    verdicts,
+    producer,
+    provider,
+  });
 }
 
 /** Spans nest under decisions across awaits only with an async context manager; keep one the app already set. */

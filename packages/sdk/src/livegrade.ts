@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Bus } from '@livegrade/bus';
+import type { Producer } from '@livegrade/bus';
 import { Attr, parseVerdict } from '@livegrade/core';
 import { type Attributes, context, type Span, SpanKind, type Tracer, trace } from '@opentelemetry/api';
-import type { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { DecisionHandle, markFailed, PendingDecision, payload } from './decision.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { ReportingExporter } from './reporting-exporter.ts';
@@ -46,6 +46,19 @@ export interface Review {
 
 export const SDK_SCOPE = '@livegrade/sdk';
 
+/** What init() wires together for a Livegrade. */
+export interface LivegradeParts {
+  tracer: Tracer;
+  /** passes decision traces to the exporter; in the app's provider when init() was given one */
+  processor: SpanProcessor;
+  exporter: ReportingExporter;
+  verdicts: VerdictQueue;
+  /** the Kafka producer spans and verdicts share, when exporting to Kafka */
+  producer?: Producer | undefined;
+  /** livegrade's own tracer provider, absent when the app's is used */
+  provider?: TracerProvider | undefined;
+}
+
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** even past the deadline, a flush that is already done gets to say so */
 const GRACE_MS = 100;
@@ -54,16 +67,27 @@ const GRACE_MS = 100;
 export class Livegrade {
   /** the tracer decisions are recorded with; spans you start with it inside decide() are the decision's children */
   readonly tracer: Tracer;
+  /**
+   * The span processor that sends decision traces to livegrade. With init({ tracerProvider }),
+   * add it to the app's provider, e.g. `new NodeSDK({ spanProcessors: [lg.spanProcessor, ...] })`.
+   */
+  readonly spanProcessor: SpanProcessor;
+  private readonly exporter: ReportingExporter;
+  private readonly verdicts: VerdictQueue;
+  private readonly producer: Producer | undefined;
+  private readonly provider: TracerProvider | undefined;
   private shuttingDown: Promise<void> | undefined;
 
   constructor(
     private readonly options: ResolvedOptions,
-    private readonly provider: TracerProvider,
-    private readonly exporter: ReportingExporter,
-    private readonly verdicts: VerdictQueue,
-    private readonly bus: Bus | undefined,
+    parts: LivegradeParts,
   ) {
-    this.tracer = provider.getTracer(SDK_SCOPE);
+    this.tracer = parts.tracer;
+    this.spanProcessor = parts.processor;
+    this.exporter = parts.exporter;
+    this.verdicts = parts.verdicts;
+    this.producer = parts.producer;
+    this.provider = parts.provider;
   }
 
   /**
@@ -145,9 +169,10 @@ export class Livegrade {
     if (!(await this.verdicts.flush(timeoutMs))) {
       this.options.onError(new Error(`flush: verdicts still unsent after ${timeoutMs} ms; sending goes on`));
     }
-    await this.provider
-      .forceFlush({ timeoutMillis: Math.max(deadline - Date.now(), GRACE_MS) })
-      .catch((err: unknown) => this.exporter.absorb(err));
+    const spans = this.spanProcessor.forceFlush().catch((err: unknown) => this.exporter.absorb(err));
+    if (!(await settlesWithin(spans, Math.max(deadline - Date.now(), GRACE_MS)))) {
+      this.options.onError(new Error(`flush: spans still unsent after ${timeoutMs} ms; sending goes on`));
+    }
   }
 
   /**
@@ -163,11 +188,13 @@ export class Livegrade {
 
   private async close(timeoutMs: number) {
     const deadline = Date.now() + timeoutMs;
-    // verdicts and spans before the bus: in Kafka mode they share its producer
+    // verdicts and spans before the producer: in Kafka mode they share it
     if (!(await this.verdicts.flush(timeoutMs))) {
       this.verdicts.abandon(`not sent within the shutdown timeout of ${timeoutMs} ms`);
     }
-    const spans = this.provider.shutdown().then(
+    // our own provider shuts our processor down with it; in the app's provider the processor goes alone,
+    // and the app's later shutdown finds it already done
+    const spans = (this.provider ?? this.spanProcessor).shutdown().then(
       () => true,
       async (err: unknown) => {
         this.exporter.absorb(err);
@@ -180,7 +207,7 @@ export class Livegrade {
       this.options.onError(new Error(`spans not confirmed sent within the shutdown timeout of ${timeoutMs} ms`));
     }
     // closing waits for a connect still under way; nothing is lost by not waiting past the deadline
-    if (this.bus) await settlesWithin(this.bus.close(), Math.max(deadline - Date.now(), GRACE_MS));
+    if (this.producer) await settlesWithin(this.producer.close(), Math.max(deadline - Date.now(), GRACE_MS));
   }
 
   private startAttributes(spec: DecisionSpec): Attributes {

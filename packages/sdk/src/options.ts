@@ -1,4 +1,5 @@
-import type { KafkaBusOptions } from '@livegrade/bus';
+import type { BusLogger } from '@livegrade/bus';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { VerdictQueueOptions, VerdictSink } from './verdict-queue.ts';
 
@@ -19,12 +20,19 @@ export interface InitOptions {
   verdicts?: Partial<VerdictQueueOptions>;
   /** register as the global tracer provider, so other OTel instrumentation nests under decisions */
   registerGlobal?: boolean;
+  /**
+   * Record decisions with the app's tracer provider instead of livegrade's own, e.g.
+   * `trace.getTracerProvider()` before NodeSDK starts; then add `lg.spanProcessor` to that
+   * provider (NodeSDK's `spanProcessors`). Decisions become spans of the app's traces, children
+   * of its request spans, and only traces holding a decision are sent to livegrade.
+   */
+  tracerProvider?: TracerProvider;
   /** replaces the Kafka/gateway span exporter (tests, custom pipelines) */
   exporter?: SpanExporter;
   /** replaces the Kafka/gateway verdict transport (tests, custom pipelines) */
   verdictSink?: VerdictSink;
-  /** a pino logger for the Kafka client's own logs; default: kafkajs writes warnings and errors to the console */
-  logger?: KafkaBusOptions['logger'];
+  /** a pino logger (or one with its methods) for the Kafka client's own logs; default: warnings and errors to the console */
+  logger?: BusLogger;
   /** called when spans or verdicts could not be delivered; default: console.warn */
   onError?: (error: Error) => void;
 }
@@ -47,6 +55,11 @@ const MIN_PAYLOAD_BYTES = 64;
 
 export function resolveOptions(o: InitOptions, env: Record<string, string | undefined> = process.env): ResolvedOptions {
   if (!o.serviceName) throw new TypeError('livegrade init: serviceName is required');
+  if (o.tracerProvider && o.registerGlobal) {
+    throw new TypeError(
+      "livegrade init: registerGlobal applies to livegrade's own tracer provider; drop it when passing tracerProvider",
+    );
+  }
   const brokers = brokerList(o.kafkaBrokers ?? env.LIVEGRADE_KAFKA_BROKERS);
   const endpoint = (o.endpoint ?? env.LIVEGRADE_ENDPOINT)?.trim();
   const prefix = o.topicPrefix || env.LIVEGRADE_KAFKA_TOPIC_PREFIX || 'livegrade';

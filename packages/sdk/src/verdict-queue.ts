@@ -1,7 +1,31 @@
 import type { VerdictEvent } from '@livegrade/core';
 
-/** A validated verdict as it leaves the SDK: id and ts are always set. */
-export type QueuedVerdict = VerdictEvent & { id: string; ts: number };
+/**
+ * A validated verdict as it leaves the SDK (schemas/json/verdict.schema.json),
+ * with id and ts always set. Spelled out rather than derived from core's zod
+ * schema so the published types need no zod; the checks below keep the two equal.
+ */
+export type QueuedVerdict = {
+  id: string;
+  ts: number;
+  decision_id: string;
+  trace_id?: string | undefined;
+} & (
+  | { kind: 'feedback'; value: 'thumbs_down' | 'thumbs_up' | 'retry'; comment?: string | undefined }
+  | {
+      kind: 'review';
+      reviewer_id: string;
+      seniority: 'senior' | 'junior';
+      label: string;
+      rationale?: string | undefined;
+    }
+);
+
+// compile-time only: a verdict the SDK sends is one core accepts, and every field core knows is spelled here
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+type Fields<T> = T extends unknown ? Omit<T, 'id' | 'ts'> : never;
+const sameAsCore: Same<Fields<QueuedVerdict>, Fields<VerdictEvent>> = true;
+void sameAsCore;
 
 /** Where verdict batches go: Kafka or the gateway's /v1/verdicts. */
 export type VerdictSink = (batch: QueuedVerdict[]) => Promise<void>;

@@ -1,0 +1,29 @@
+import { defineConfig } from 'tsdown';
+
+/**
+ * The SDK is what users install into their own services, so it ships as one
+ * bundle (ESM and CommonJS, with declarations) that carries the little of
+ * @livegrade/core and @livegrade/bus it uses (attribute names, verdict
+ * validation, the Kafka adapter) instead of depending on those server-side
+ * packages. What stays outside is what the app must share: OpenTelemetry,
+ * and the Kafka client, an optional peer loaded only for Kafka export.
+ */
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  platform: 'node',
+  target: 'node22.15',
+  tsconfig: 'tsconfig.build.json',
+  dts: true,
+  sourcemap: true,
+  // the workspace packages are read from their sources, as the tests see them
+  inputOptions: { resolve: { conditionNames: ['@livegrade/source', 'import', 'require', 'node', 'default'] } },
+  deps: {
+    // guards: the output may import only what package.json declares, and carry only zod (verdict validation)
+    onlyImport: [/^@opentelemetry\//, 'kafkajs'],
+    onlyBundle: ['zod'],
+  },
+  // CommonJS stays for services that still require(); ESM is the primary format
+  checks: { legacyCjs: false },
+  logLevel: 'warn',
+});
