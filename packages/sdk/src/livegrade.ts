@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Producer } from '@livegrade/bus';
 import { Attr, parseVerdict } from '@livegrade/core';
 import { type Attributes, context, type Span, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import type { SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -53,8 +52,11 @@ export interface LivegradeParts {
   processor: SpanProcessor;
   exporter: ReportingExporter;
   verdicts: VerdictQueue;
-  /** the Kafka producer spans and verdicts share, when exporting to Kafka */
-  producer?: Producer | undefined;
+  /**
+   * the Kafka producer spans and verdicts share, when exporting to Kafka; closed last on shutdown.
+   * Only close() is named so the published types stay free of the bus's Node-only message types.
+   */
+  producer?: { close(): Promise<void> } | undefined;
   /** livegrade's own tracer provider, absent when the app's is used */
   provider?: TracerProvider | undefined;
 }
@@ -74,7 +76,7 @@ export class Livegrade {
   readonly spanProcessor: SpanProcessor;
   private readonly exporter: ReportingExporter;
   private readonly verdicts: VerdictQueue;
-  private readonly producer: Producer | undefined;
+  private readonly producer: LivegradeParts['producer'];
   private readonly provider: TracerProvider | undefined;
   private shuttingDown: Promise<void> | undefined;
 

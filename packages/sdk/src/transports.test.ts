@@ -7,7 +7,8 @@ import { decodeTraces } from '@livegrade/otlp';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
-import { init, KafkaSpanExporter } from './index.ts';
+import { init } from './index.ts';
+import { KafkaSpanExporter } from './kafka-exporter.ts';
 
 function fakeProducer(fail?: Error) {
   const sends: Array<{ topic: string; messages: OutgoingMessage[] }> = [];
