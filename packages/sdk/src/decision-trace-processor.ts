@@ -16,7 +16,9 @@ const DEFAULT_MAX_OPEN_TRACES = 10_000;
  * sees the trace's root and decides it on time. Spans of the same trace that
  * ended before the decision started are not sent; livegrade never needs them.
  * A span that only gets `livegrade.decision.type` after it started is sent
- * too, alone if nothing else marked its trace.
+ * too, alone if nothing else marked its trace. A decision started after its
+ * request span ended (background work) has no local root left to end: its
+ * trace stays followed until newer ones push it out of maxOpenTraces.
  */
 export class DecisionTraceProcessor implements SpanProcessor {
   private readonly open = new Set<string>();

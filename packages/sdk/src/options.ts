@@ -4,6 +4,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { VerdictQueueOptions, VerdictSink } from './verdict-queue.ts';
 
 export interface InitOptions {
+  /** service.name of livegrade's own provider's resource; with tracerProvider the app's resource names the service */
   serviceName: string;
   /** Kafka brokers (host:port,... or a list); default LIVEGRADE_KAFKA_BROKERS. Spans and verdicts go straight to Kafka. */
   kafkaBrokers?: string | string[] | undefined;
@@ -13,6 +14,7 @@ export interface InitOptions {
   topicPrefix?: string | undefined;
   /** payloads (input/output) longer than this many UTF-8 bytes are cut with a marker; default 16384 */
   maxPayloadBytes?: number;
+  /** added to livegrade's own provider's resource (with OTEL_RESOURCE_ATTRIBUTES); unused with tracerProvider */
   resourceAttributes?: Record<string, string | number | boolean>;
   /** BatchSpanProcessor tuning: spans leave the request path in batches */
   batch?: { maxQueueSize?: number; maxExportBatchSize?: number; scheduledDelayMillis?: number };
@@ -24,7 +26,9 @@ export interface InitOptions {
    * Record decisions with the app's tracer provider instead of livegrade's own, e.g.
    * `trace.getTracerProvider()` before NodeSDK starts; then add `lg.spanProcessor` to that
    * provider (NodeSDK's `spanProcessors`). Decisions become spans of the app's traces, children
-   * of its request spans, and only traces holding a decision are sent to livegrade.
+   * of its request spans, and only traces holding a decision are sent to livegrade. The global
+   * provider fits because OTel 3.x providers take span processors only when built: it forwards
+   * to NodeSDK's once that starts. The spans carry the app's resource.
    */
   tracerProvider?: TracerProvider;
   /** replaces the Kafka/gateway span exporter (tests, custom pipelines) */
