@@ -23,6 +23,18 @@ export default defineConfig({
     onlyImport: [/^@opentelemetry\//, 'kafkajs'],
     onlyBundle: ['zod'],
   },
+  // the chunk loaded on the first Kafka send is the bus's Kafka adapter: name it so, not after its src/ folder;
+  // tsdown's own pattern keeps the extension of each format (.mjs, .cjs)
+  outputOptions: (options) => {
+    const pattern = options.chunkFileNames;
+    return {
+      ...options,
+      chunkFileNames: (chunk) => {
+        const name = typeof pattern === 'function' ? pattern(chunk) : (pattern ?? '[name]-[hash].js');
+        return chunk.moduleIds.some((id) => id.includes('/packages/bus/')) ? name.replace('[name]', 'kafka') : name;
+      },
+    };
+  },
   // CommonJS stays for services that still require(); ESM is the primary format
   checks: { legacyCjs: false },
   logLevel: 'warn',

@@ -91,8 +91,8 @@ function npm(args: string[], cwd: string, timeoutMs: number): Promise<RunResult>
 export async function packSdk(dest: string): Promise<{ tarball: string; files: string[] }> {
   const r = await npm(['pack', '--json', '--pack-destination', dest], join(ROOT, 'packages/sdk'), 120_000);
   if (r.code !== 0) throw new Error(`npm pack failed\n${show(r)}`);
-  // lifecycle output, if any, comes before the JSON
-  const [packed] = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as Array<{
+  // the prepack build's output comes before the JSON, which starts a line with [
+  const [packed] = JSON.parse(r.stdout.slice(Math.max(0, r.stdout.search(/^\[/m)))) as Array<{
     filename: string;
     files: Array<{ path: string }>;
   }>;
