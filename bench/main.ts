@@ -6,10 +6,12 @@
 // CPU profile of each writer run there; BENCH_LIVE_HEAP_MS=3000 logs the
 // largest live heap of each real-policy run (a full GC every 3 s: slower).
 // BENCH_SCORER_DECISIONS (default "1000000,10000000") lists the decisions
-// per scored window; BENCH_PARTS (default "sampler,sdk,scorer,alerter")
+// per scored window; BENCH_PARTS (default "sampler,sdk,startup,scorer,alerter")
 // picks what runs (the sdk part also builds and packs the SDK and installs
 // it, and the OpenTelemetry pieces it builds on alone, into temp directories:
-// npm install --prefer-offline, ~5 s with a warm npm cache); the alerter
+// npm install --prefer-offline, ~5 s with a warm npm cache); `startup`
+// (~30 s) times `livegrade --help` and `livegrade up` as built against the
+// same from the sources through tsx; the alerter
 // part (alert latency in accelerated time, the evaluation of 100 rules ×
 // 1,000 slices) takes ~10 s; `api` (the read API over a day of 1,000 slices'
 // windows, ~4 min, mostly generating them) runs
@@ -34,6 +36,7 @@ import { benchSampler } from './sampler.ts';
 import { benchScorer } from './scorer.ts';
 import { benchSdk } from './sdk.ts';
 import { benchSdkSize, OTEL_ALONE, OTEL_API, type SdkSizeFigures } from './sdk-size.ts';
+import { benchStartup } from './startup.ts';
 import { fmt, printTable, type Row } from './table.ts';
 
 const brokers = process.env.LIVEGRADE_BENCH_KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -50,7 +53,9 @@ const sampling: SamplingConfig = {
 const cpuProfileDir = process.env.BENCH_CPU_PROFILE_DIR ? resolve(process.env.BENCH_CPU_PROFILE_DIR) : undefined;
 if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
-const parts = new Set((process.env.BENCH_PARTS ?? 'sampler,sdk,scorer,alerter').split(',').map((p) => p.trim()));
+const parts = new Set(
+  (process.env.BENCH_PARTS ?? 'sampler,sdk,startup,scorer,alerter').split(',').map((p) => p.trim()),
+);
 const envCount = (name: string, fallback: number) => {
   const n = Number((process.env[name] ?? String(fallback)).trim().replaceAll('_', ''));
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a whole number above 0`);
@@ -75,6 +80,7 @@ const k = parts.has('sdk') ? await benchSdk() : undefined;
 const kz: SdkSizeFigures | { error: string } | undefined = parts.has('sdk')
   ? await benchSdkSize().catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }))
   : undefined;
+const st = parts.has('startup') ? await benchStartup() : undefined;
 const sc = parts.has('scorer') ? await benchScorer(scorerSizes) : [];
 const al = parts.has('alerter') ? await benchAlerter() : undefined;
 const ap = parts.has('api') ? await benchApi() : undefined;
@@ -219,6 +225,20 @@ if (kz && 'error' in kz) {
     },
   );
 }
+if (st) {
+  for (const [command, figures] of [
+    ['livegrade --help', st.help],
+    ['livegrade up → "livegrade is running"', st.up],
+  ] as const) {
+    rows.push({
+      measure: `${command}, built JavaScript`,
+      value: fmt.ms(figures.built),
+      baseline: `${fmt.ms(figures.source)} from the sources through tsx`,
+      ratio: fmt.ratio(figures.built, figures.source),
+      note: `median of ${st.runs}`,
+    });
+  }
+}
 for (const r of sc) {
   const n = count(r.decisions);
   rows.push(
@@ -346,6 +366,7 @@ printTable(
     'each writer in its own process (RSS is its own, ru_maxrss), fresh store and consumer group, same topic in the same run',
     'scoring: decisions generated in the engine over one hour, in time order (10 types × 99 languages × 3 model versions, 5% reviewed by 1 to 3, 1% thumbs-down), a baseline from an earlier hour, default scoring config; every figure a median of runs after a warm-up',
     'alerting: scorer + alerter in one process (embedded store, in-process queues), webhook on 127.0.0.1; latency: default scoring (windows 15m and 1h, 1-min interval, 30 s lag), rule override_rate degraded with the defaults (15m, for 0, min_samples 100), decisions and senior reviews written minute by minute, one tick per data minute; 100 rules: 5 metrics, degraded and thresholds, for 0/2/5 min, states from 6 earlier windows, 2 silences, one wide slice firing over its 110 narrow ones',
+    'startup: node packages/cli/bin/livegrade.mjs (dist/) against node --import tsx of packages/cli/src/main.ts with the @livegrade/source condition, alternating; up runs every service embedded on a data directory an untimed first run created, and is stopped with SIGTERM once ready',
     'read api: slice_metrics generated in the engine for a day of the default scoring (15m and 1h windows every minute), requests through Fastify inject in this process',
     ...(kz
       ? [
@@ -363,7 +384,11 @@ printTable(
 const details = join(tmpdir(), `livegrade-bench-${Date.now()}.json`);
 writeFileSync(
   details,
-  JSON.stringify({ sampling, sampler: s, sdk: k, sdkSize: kz, scorer: sc, alerter: al, api: ap, bank: bk }, null, 2),
+  JSON.stringify(
+    { sampling, sampler: s, sdk: k, sdkSize: kz, startup: st, scorer: sc, alerter: al, api: ap, bank: bk },
+    null,
+    2,
+  ),
 );
 console.log(`\nevery child's result (store call timings, sampler counters): ${details}`);
 console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
