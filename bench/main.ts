@@ -21,12 +21,15 @@
 // replay of BENCH_BANK_CASES cases, default 2,000, × BENCH_BANK_K runs,
 // default 5, at BENCH_BANK_CONCURRENCY, default 8; the eval-set export;
 // BENCH_BANK_RUNS timed runs of each, default 3; BENCH_BANK_KEEP_DIR=1 keeps
-// its store). Needs the local Kafka broker (scripts/bench.mjs starts
-// it). ~10 minutes on 2 cores;
+// its store). The sampler part needs a Kafka broker: the local one
+// (infra/kafka) is started below unless LIVEGRADE_BENCH_KAFKA_BROKERS names
+// one. ~10 minutes on 2 cores;
 // BENCH_TRACES=10000,100000 BENCH_SCORER_DECISIONS=1000000 takes ~2.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, type SamplingConfig } from '@livegrade/core';
 import { benchAlerter } from './alerter.ts';
 import { benchApi } from './api.ts';
@@ -68,6 +71,13 @@ const scorerSizes = (process.env.BENCH_SCORER_DECISIONS ?? '1000000,10000000')
 
 const started = performance.now();
 const liveHeapEveryMs = Number(process.env.BENCH_LIVE_HEAP_MS ?? 0);
+// only the sampler part reads Kafka: the local broker is started for it unless one is given
+if (parts.has('sampler') && !process.env.LIVEGRADE_BENCH_KAFKA_BROKERS) {
+  const up = spawnSync('bash', [fileURLToPath(new URL('../infra/kafka/start.sh', import.meta.url))], {
+    stdio: 'inherit',
+  });
+  if (up.status !== 0) throw new Error(`infra/kafka/start.sh exited ${up.status ?? up.signal}`);
+}
 const s = parts.has('sampler')
   ? await benchSampler(brokers, sizes, sampling, {
       liveHeapEveryMs,

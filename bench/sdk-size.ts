@@ -1,16 +1,12 @@
-import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { installApp, packSdk } from '../test/support/sdk-app.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SDK = '@livegrade/sdk';
 /** The OpenTelemetry pieces the SDK builds on, installed alone as the baseline (the versions the workspace pins). */
 export const OTEL_ALONE = ['@opentelemetry/sdk-trace@3.1.1', '@opentelemetry/exporter-trace-otlp-proto@0.301.1'];
 /** The SDK's peer: an app installing it brings its own API. */
 export const OTEL_API = '@opentelemetry/api@1.10.0';
-const INSTALL = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'];
 
 export interface SizedPackage {
   name: string;
@@ -32,51 +28,12 @@ export interface Closure {
 }
 
 export interface SdkSizeFigures {
-  tarball: { file: string; size: number; unpackedSize: number; files: number };
+  tarball: { size: number; unpackedSize: number; files: number };
   sdk: Closure;
   otel: Closure;
   /** Packages (by name@version) of the SDK's closure that the OTel-alone closure does not have, largest first. */
   extra: SizedPackage[];
   extraBytes: number;
-}
-
-/**
- * The environment of the npm runs: without what `npm run` exported (the
- * workspace's npm_config_local_prefix, prefix, globalconfig, npm_package_*,
- * ...), so an install in a temp directory does not land in, or read the
- * config of, the workspace. The user's own npm config (~/.npmrc, the cache)
- * still applies.
- */
-function npmEnv(): NodeJS.ProcessEnv {
-  const keep = new Set(['npm_config_cache', 'npm_config_userconfig']);
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => {
-      const key = k.toLowerCase();
-      return (!key.startsWith('npm_') || keep.has(key)) && key !== 'init_cwd';
-    }),
-  );
-}
-
-function npm(args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', args, { cwd, env: npmEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else {
-        const tail = err.trim().split('\n').slice(-6).join(' / ');
-        reject(new Error(`npm ${args.join(' ')} (in ${cwd}) exited ${code}: ${tail}`));
-      }
-    });
-  });
 }
 
 /**
@@ -125,13 +82,8 @@ function packagesUnder(nodeModules: string, out: SizedPackage[] = []): SizedPack
 async function installAlone(label: string, specs: string[], dirs: string[]): Promise<Closure> {
   const dir = mkdtempSync(join(tmpdir(), `livegrade-size-${label}-`));
   dirs.push(dir);
-  // a package.json of its own, so npm takes this directory as the project root
-  writeFileSync(
-    join(dir, 'package.json'),
-    `${JSON.stringify({ name: `size-${label}`, version: '0.0.0', private: true })}\n`,
-  );
   const t = performance.now();
-  await npm([...INSTALL, ...specs], dir);
+  await installApp(dir, specs, ['--ignore-scripts']);
   const installMs = performance.now() - t;
   const nodeModules = join(dir, 'node_modules');
   const byPackage = packagesUnder(nodeModules).sort((a, b) => b.bytes - a.bytes);
@@ -141,7 +93,7 @@ async function installAlone(label: string, specs: string[], dirs: string[]): Pro
 
 /**
  * The SDK's installed size with its closure, as a user gets it: packages/sdk
- * built (tsdown, so the figure is of the current sources) and `npm pack`ed,
+ * `npm pack`ed (its prepack builds it, so the figure is of the current sources),
  * the tarball installed with the API it peers on into a fresh directory; next
  * to the OpenTelemetry pieces it builds on (sdk-trace + the OTLP proto
  * exporter, with the API) installed alone in another. The temp directories
@@ -150,23 +102,16 @@ async function installAlone(label: string, specs: string[], dirs: string[]): Pro
 export async function benchSdkSize(): Promise<SdkSizeFigures> {
   const dirs: string[] = [];
   try {
-    await npm(['run', 'build', '--workspace', SDK], ROOT);
     const packDir = mkdtempSync(join(tmpdir(), 'livegrade-size-pack-'));
     dirs.push(packDir);
-    const packed = JSON.parse(
-      await npm(['pack', '--workspace', SDK, '--json', '--ignore-scripts', '--pack-destination', packDir], ROOT),
-    ) as Array<{ filename: string; size: number; unpackedSize: number; entryCount: number }>;
-    const p = packed[0];
-    if (!p) throw new Error(`npm pack ${SDK}: no tarball`);
-    const tgz = join(packDir, p.filename.replace(/^@/, '').replace('/', '-'));
-    if (!existsSync(tgz)) throw new Error(`npm pack ${SDK}: ${tgz} not written`);
+    const packed = await packSdk(packDir);
     // one after the other: the figures do not depend on it, and the npm cache is shared
-    const sdk = await installAlone('sdk', [tgz, OTEL_API], dirs);
+    const sdk = await installAlone('sdk', [packed.tarball, OTEL_API], dirs);
     const otel = await installAlone('otel', [...OTEL_ALONE, OTEL_API], dirs);
     const inOtel = new Set(otel.byPackage.map((x) => `${x.name}@${x.version}`));
     const extra = sdk.byPackage.filter((x) => !inOtel.has(`${x.name}@${x.version}`));
     return {
-      tarball: { file: p.filename, size: p.size, unpackedSize: p.unpackedSize, files: p.entryCount },
+      tarball: { size: packed.size, unpackedSize: packed.unpackedSize, files: packed.files.length },
       sdk,
       otel,
       extra,

@@ -87,27 +87,42 @@ function npm(args: string[], cwd: string, timeoutMs: number): Promise<RunResult>
   return run('npm', args, { cwd, env: npmEnv(), timeoutMs });
 }
 
-/** `npm pack` of packages/sdk (already built) into dest: the tarball's path and the files it holds. */
-export async function packSdk(dest: string): Promise<{ tarball: string; files: string[] }> {
+export interface PackedSdk {
+  tarball: string;
+  files: string[];
+  /** bytes of the tarball, and of its files unpacked */
+  size: number;
+  unpackedSize: number;
+}
+
+/** `npm pack` of packages/sdk (its prepack builds it) into dest: the tarball's path, files and sizes. */
+export async function packSdk(dest: string): Promise<PackedSdk> {
   const r = await npm(['pack', '--json', '--pack-destination', dest], join(ROOT, 'packages/sdk'), 120_000);
   if (r.code !== 0) throw new Error(`npm pack failed\n${show(r)}`);
   // the prepack build's output comes before the JSON, which starts a line with [
   const [packed] = JSON.parse(r.stdout.slice(Math.max(0, r.stdout.search(/^\[/m)))) as Array<{
     filename: string;
     files: Array<{ path: string }>;
+    size: number;
+    unpackedSize: number;
   }>;
   if (!packed) throw new Error(`npm pack printed no package\n${show(r)}`);
-  return { tarball: join(dest, packed.filename), files: packed.files.map((f) => f.path) };
+  return {
+    tarball: join(dest, packed.filename),
+    files: packed.files.map((f) => f.path),
+    size: packed.size,
+    unpackedSize: packed.unpackedSize,
+  };
 }
 
-/** A new app in dir: a bare package.json, then `npm install` of the given specs. */
-export async function installApp(dir: string, specs: string[]): Promise<void> {
+/** A new app in dir: a bare package.json, then `npm install` of the given specs (plus any npm flags). */
+export async function installApp(dir: string, specs: string[], npmFlags: string[] = []): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'package.json'),
     `${JSON.stringify({ name: 'livegrade-sdk-user', version: '1.0.0', private: true }, null, 2)}\n`,
   );
-  const r = await npm(['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], dir, 300_000);
+  const r = await npm(['install', '--prefer-offline', '--no-audit', '--no-fund', ...npmFlags, ...specs], dir, 300_000);
   if (r.code !== 0) throw new Error(`npm install in ${dir} failed\n${show(r)}`);
 }
 
