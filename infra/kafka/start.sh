@@ -19,19 +19,21 @@ if answers; then
   exit 0
 fi
 
-# the classpath comes from Maven Central once; ~/.m2 caches it across clones
-if [ ! -f "$libs/.complete" ]; then
+# the classpath comes from Maven Central once per pom.xml (a version bump
+# refetches); ~/.m2 caches the jars across clones
+stamp="$(sha256sum "$here/pom.xml" | cut -c1-16)"
+if [ "$(cat "$libs/.complete" 2>/dev/null)" != "$stamp" ]; then
   echo "kafka: fetching broker jars from Maven Central (once)"
   rm -rf "$libs"
   mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs"
-  touch "$libs/.complete"
+  echo "$stamp" >"$libs/.complete"
 fi
 
 sed -e "s#@DATA_DIR@#$state#g" -e "s#@PORT@#$port#g" -e "s#@CONTROLLER_PORT@#$controller_port#g" \
   "$here/server.properties" >"$state/server.properties"
 
 java_opts=(-Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
-  "-Dkafka.logs.dir=$state/logs" "-Dlog4j.configuration=file:$here/log4j.properties")
+  "-Dkafka.logs.dir=$state/logs" "-Dlog4j2.configurationFile=$here/log4j2.properties")
 
 # KRaft storage is formatted once per data dir, with a cluster id kept beside it
 if [ ! -f "$state/data/meta.properties" ]; then
