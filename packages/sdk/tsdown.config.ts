@@ -20,7 +20,7 @@ export default defineConfig({
   inputOptions: { resolve: { conditionNames: ['@livegrade/source', 'import', 'require', 'node', 'default'] } },
   deps: {
     // guards: the output may import only what package.json declares, and carry only zod (verdict validation)
-    onlyImport: [/^@opentelemetry\//, 'kafkajs'],
+    onlyImport: [/^@opentelemetry\//, '@platformatic/kafka'],
     onlyBundle: ['zod'],
   },
   // the chunk loaded on the first Kafka send is the bus's Kafka adapter: name it so, not after its src/ folder;

@@ -3,7 +3,7 @@
 // workspace, so nothing resolves through the workspace's node_modules or its
 // source condition. Plain `node app.mjs` and `node app.cjs` send decisions and
 // verdicts to a running gateway and they must land; the same app exporting to
-// Kafka without kafkajs installed fails with an error naming it; beside
+// Kafka without its client installed fails with an error naming it; beside
 // NodeSDK + HTTP instrumentation a decision is a child of the HTTP server span;
 // a TypeScript consumer type-checks against the published .d.ts (and a wrong
 // one does not); and the apps run on Node 22 too, which the SDK declares.
@@ -53,6 +53,7 @@ const SERVER_SIDE = [
   'bullmq',
   'ioredis',
   'kafkajs',
+  '@platformatic/kafka',
   'zod',
   'pino',
   '@livegrade/core',
@@ -177,7 +178,7 @@ describe('@livegrade/sdk packed and installed into an app outside the workspace'
       'none of these may be installed with the SDK',
     );
     // not from a parent directory either: the Kafka test below relies on it
-    assert.equal(resolvesFrom(app, 'kafkajs'), false, 'kafkajs resolves from the app');
+    assert.equal(resolvesFrom(app, '@platformatic/kafka'), false, '@platformatic/kafka resolves from the app');
   });
 
   it('node app.mjs (import) sends decisions and verdicts that land', async () => {
@@ -188,13 +189,13 @@ describe('@livegrade/sdk packed and installed into an app outside the workspace'
     await decisionsLand(process.execPath, 'app.cjs', 'cjs24');
   });
 
-  it('exporting to Kafka without kafkajs installed, init() fails with an error naming it', async () => {
+  it('exporting to Kafka without the Kafka client installed, init() fails with an error naming it', async () => {
     // init() checks for the client before connecting: no broker is needed
     for (const script of ['app.mjs', 'app.cjs']) {
       const r = await node(process.execPath, script, ['kafka'], { LIVEGRADE_KAFKA_BROKERS: '127.0.0.1:9092' });
       assert.notEqual(r.code, 0, `${script} must fail\n${show(r)}`);
-      assert.match(r.stderr, /needs the "kafkajs" package, which is not installed/, show(r));
-      assert.match(r.stderr, /npm install kafkajs/, show(r));
+      assert.match(r.stderr, /needs the "@platformatic\/kafka" package, which is not installed/, show(r));
+      assert.match(r.stderr, /npm install @platformatic\/kafka/, show(r));
       assert.equal(r.stdout, '', `${script} must stop at init()\n${show(r)}`);
     }
   });

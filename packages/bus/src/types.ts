@@ -1,6 +1,6 @@
 /**
  * The message bus as the rest of livegrade sees it. Two implementations:
- * Kafka (kafka/, via kafkajs) and an in-process bus (memory.ts) for the
+ * Kafka (kafka/, via @platformatic/kafka) and an in-process bus (memory.ts) for the
  * embedded mode. Swapping the Kafka client touches only kafka/.
  */
 /**
@@ -103,12 +103,15 @@ export interface ConsumerOptions {
    */
   onAssign?: (partitions: TopicPartition[]) => void;
   /**
-   * Called when this member learns, inside a batch, that the group is
-   * rebalancing: every partition is about to be revoked (eager protocol) and
-   * the member may still commit until it rejoins, which waits for this. When
-   * the member learns of it while idle no hook runs (kafkajs offers none).
+   * Called before this member rejoins its group, busy or idle: on the eager
+   * protocol every partition is revoked at each rebalance. The batches in
+   * flight have finished; the member may still commit, and the group waits
+   * for it (the client's pre-join hook) before handing partitions out.
+   * `signal` aborts when the time budget (half the session timeout) runs
+   * out: stop writing then, and what is not committed is replayed by the
+   * next owner.
    */
-  onRevoke?: () => Promise<void>;
+  onRevoke?: (signal: AbortSignal) => Promise<void>;
 }
 
 export interface Consumer {

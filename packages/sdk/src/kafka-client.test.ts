@@ -11,7 +11,7 @@ const NO_BROKER = ['127.0.0.1:1'];
 
 describe('assertKafkaClientInstalled()', () => {
   it('passes where the Kafka client resolves', () => {
-    assert.equal(KAFKA_CLIENT_PACKAGE, 'kafkajs');
+    assert.equal(KAFKA_CLIENT_PACKAGE, '@platformatic/kafka');
     assert.doesNotThrow(() => assertKafkaClientInstalled());
     assert.doesNotThrow(() => assertKafkaClientInstalled(import.meta.url));
   });
@@ -22,7 +22,9 @@ describe('assertKafkaClientInstalled()', () => {
       assert.throws(
         () => assertKafkaClientInstalled(pathToFileURL(join(dir, 'x.js')).href),
         (err: unknown) =>
-          err instanceof Error && err.message.includes('"kafkajs"') && err.message.includes('`npm install kafkajs`'),
+          err instanceof Error &&
+          err.message.includes('"@platformatic/kafka"') &&
+          err.message.includes('`npm install @platformatic/kafka`'),
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

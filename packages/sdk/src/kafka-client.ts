@@ -6,7 +6,7 @@ import type { Bus, BusLogger, OutgoingMessage, Producer } from '@livegrade/bus';
  * gateway never loads it, and one that exports to Kafka brings its own copy.
  * Keep this name in step with the client packages/bus/src/kafka uses.
  */
-export const KAFKA_CLIENT_PACKAGE = 'kafkajs';
+export const KAFKA_CLIENT_PACKAGE = '@platformatic/kafka';
 
 /** Throws, naming the package, when Kafka export is chosen and the client is not installed. */
 export function assertKafkaClientInstalled(resolveFrom: string = import.meta.url): void {

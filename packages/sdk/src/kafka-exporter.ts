@@ -64,7 +64,7 @@ export function messagesByTrace(spans: ReadableSpan[]): OutgoingMessage[] {
   for (const [traceId, list] of byTrace) {
     const bytes = ProtobufTraceSerializer.serializeRequest(list);
     if (!bytes) throw new Error(`could not serialize the ${list.length} spans of trace ${traceId}`);
-    // a view, not a copy: kafkajs only reads the bytes
+    // a view, not a copy: the Kafka client only reads the bytes
     messages.push({ key: traceId, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
   }
   return messages;

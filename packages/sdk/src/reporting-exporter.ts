@@ -5,7 +5,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
  * The BatchSpanProcessor hands a failed scheduled export to OTel's diag
  * logger, which is silent unless configured: spans would vanish without a
  * word. This wrapper tells the user's onError instead. The transports retry
- * on their own (kafkajs, the OTLP exporter), so a failure here is final.
+ * on their own (the Kafka client, the OTLP exporter), so a failure here is final.
  */
 export class ReportingExporter implements SpanExporter {
   private readonly reported = new WeakSet<object>();
