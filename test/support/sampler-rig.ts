@@ -2,7 +2,7 @@ import { type Bus, createKafkaBus, createMemoryBus, type Producer } from '@liveg
 import { DEFAULT_CONFIG, type SamplingConfig, type Topics, topicsOf } from '@livegrade/core';
 import { encodeTraces } from '@livegrade/otlp';
 import { createLogger } from '@livegrade/runtime';
-import { createSampler, type Sampler, samplerConfig } from '@livegrade/sampler';
+import { createSampler, type Sampler, type SamplerStore, samplerConfig } from '@livegrade/sampler';
 import { openStore, type Store } from '@livegrade/store';
 import { tempDataDir, testEnv } from './env.ts';
 import { uniqueKafkaNames } from './infra.ts';
@@ -18,7 +18,11 @@ export interface SamplerRig {
   store: Store;
   topics: Topics;
   producer: Producer;
-  startSampler(sampling: Partial<SamplingConfig>): Promise<Sampler>;
+  /** `store` wraps the rig's store for this replica only (a slow store, say) */
+  startSampler(
+    sampling: Partial<SamplingConfig>,
+    opts?: { store?: (store: SamplerStore) => SamplerStore },
+  ): Promise<Sampler>;
   sendTraces(traces: GeneratedTrace[]): Promise<void>;
   sendVerdicts(verdicts: Array<Record<string, unknown> & { decision_id: string }>): Promise<void>;
   close(): Promise<void>;
@@ -49,12 +53,12 @@ export async function startSamplerRig(brokers: string, label: string, partitions
     store,
     topics,
     producer,
-    async startSampler(sampling) {
+    async startSampler(sampling, opts) {
       // on Kafka each replica has its own client, as separate processes would
       const own = brokers ? kafkaBus() : bus;
       if (own !== bus) buses.push(own);
       const config = samplerConfig(env, { ...DEFAULT_CONFIG.sampling, ...sampling });
-      const sampler = createSampler({ bus: own, store, logger, config });
+      const sampler = createSampler({ bus: own, store: opts?.store ? opts.store(store) : store, logger, config });
       samplers.push(sampler);
       await sampler.start();
       return sampler;

@@ -81,6 +81,20 @@ export class DecisionWriter {
     while (this.running) await this.running;
   }
 
+  /** Resolves once no write is running, whether the last one succeeded or not. */
+  async settled(): Promise<void> {
+    while (this.running) await this.running.catch(() => {});
+  }
+
+  /**
+   * Drops what is queued: the round being written finishes (or gives up) and
+   * nothing after it starts. For partitions that moved to another member,
+   * which replays them from the last commit.
+   */
+  abandon(): void {
+    this.queue = [];
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const round = this.queue.length <= MAX_ROUND ? this.queue : this.queue.slice(0, MAX_ROUND);

@@ -75,11 +75,14 @@ export interface Sampler {
  * buffered per trace until the root ends plus decision_wait, then the trace
  * is decided by the policy in core and written. A partition's offset is
  * committed only up to its oldest message not yet written, so a crash or a
- * rebalance replays what was buffered instead of losing it. Before a
- * rebalance hands partitions over, buffered traces are decided, written and
- * committed (onRevoke, when kafkajs notices the rebalance inside a batch);
- * otherwise a trace read again after a move is looked up in the store, and a
- * decision made by the previous owner is adopted, not made twice.
+ * rebalance replays what was buffered instead of losing it.
+ *
+ * No trace is decided twice (README "Rebalances"): a member rejoins its group
+ * only after deciding, writing and committing everything it read (onRevoke,
+ * the bus's pre-join hook, busy or idle), and the group hands partitions out
+ * only once every member has rejoined; so a new owner reads past the old
+ * owner's commit, and a trace it reads again (a crash between write and
+ * commit) is looked up in the store and the earlier decision adopted.
  */
 export function createSampler(deps: SamplerDeps): Sampler {
   const { bus, store, logger, config } = deps;
@@ -107,7 +110,9 @@ export function createSampler(deps: SamplerDeps): Sampler {
   let ticker: NodeJS.Timeout | undefined;
   let promotionRetry: Promise<void> | undefined;
   const handlers = new Set<Promise<void>>();
-  const background: BatchControl = { heartbeat: async () => {}, isRunning: () => running };
+  /** set when a handover ran out of time: stop writing, the next owner replays what is left */
+  let abandoning = false;
+  const background: BatchControl = { heartbeat: async () => {}, isRunning: () => running && !abandoning };
 
   const writer = new DecisionWriter({
     store,
@@ -231,6 +236,8 @@ export function createSampler(deps: SamplerDeps): Sampler {
   function onAssign(assigned: TopicPartition[]) {
     const spans = new Set(assigned.filter((a) => a.topic === config.topics.spans).map((a) => a.partition));
     // consumption restarts from the committed offsets of every assigned partition
+    abandoning = false;
+    writer.abandon();
     buffer.reassign(spans);
     spanHolds.reset();
     verdictHolds.reset();
@@ -252,11 +259,27 @@ export function createSampler(deps: SamplerDeps): Sampler {
   /**
    * The group is rebalancing and every partition is about to be revoked:
    * decide what is buffered, write it and commit, so the next owner starts
-   * after it. Runs inside a batch, which kafkajs waits for before rejoining.
+   * after it. The member rejoins only when this resolves. If the store does
+   * not take the writes within the bus's budget (`signal`), stop writing:
+   * nothing more of this member's lands after it rejoins, and the next owner
+   * decides what was not committed.
    */
-  async function onRevoke() {
+  async function onRevoke(signal: AbortSignal) {
+    const aborted = new Promise<'aborted'>((resolve) =>
+      signal.addEventListener('abort', () => resolve('aborted'), { once: true }),
+    );
     writer.enqueue(buffer.takeAll());
-    await writer.flushed();
+    const flushed = writer.flushed().then(
+      () => 'flushed' as const,
+      () => 'failed' as const,
+    );
+    if ((await Promise.race([flushed, aborted])) !== 'flushed') {
+      abandoning = true;
+      writer.abandon();
+      await writer.settled();
+      logger.warn('rebalance: the store did not take the buffered traces in time; the next owner decides them');
+      return;
+    }
     await commit(config.topics.spans, spanHolds, spanHolds.partitionIds());
     await commit(config.topics.verdicts, verdictHolds, verdictHolds.partitionIds());
     counts.handovers++;

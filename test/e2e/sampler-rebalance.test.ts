@@ -1,0 +1,113 @@
+// Sampler replicas rebalancing on real Kafka decide every trace exactly once
+// (issue 15), whether the member giving partitions up was busy with a batch or
+// idle with writes still in flight. Each scenario runs LIVEGRADE_REBALANCE_RUNS
+// times (default 3, as CI runs it); `npm run test:rebalance` runs it 20 times.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Sampler, SamplerStore } from '@livegrade/sampler';
+import { requireKafka } from '../support/infra.ts';
+import { type SamplerRig, startSamplerRig } from '../support/sampler-rig.ts';
+import { countVisible } from '../support/store.ts';
+import { generateTraces } from '../support/traffic.ts';
+import { waitFor } from '../support/wait.ts';
+
+const kafka = await requireKafka();
+const skip = kafka.ok ? false : kafka.skip;
+const brokers = kafka.ok ? kafka.url : '';
+const runs = Number(process.env.LIVEGRADE_REBALANCE_RUNS ?? 3);
+if (!Number.isInteger(runs) || runs < 1) throw new Error('LIVEGRADE_REBALANCE_RUNS: expected a whole number above 0');
+
+for (let run = 1; run <= runs; run++) {
+  describe(`two sampler replicas rebalancing mid-run, busy (run ${run} of ${runs})`, { skip }, () => {
+    let rig: SamplerRig;
+    const N = 3000;
+    const traces = generateTraces({ traces: N, seed: 20 + run, errorRate: 0.05 });
+    before(async () => {
+      rig = await startSamplerRig(brokers, `replicas-${run}`, 4);
+    });
+    after(() => rig?.close());
+
+    it('decides every trace exactly once and writes one row per decision', async () => {
+      const sampling = { decision_wait: 500 };
+      const a = await rig.startSampler(sampling);
+      let b: Sampler | undefined;
+      // steady traffic for ~6 s, as in production: a rebalance then finds members mid-batch
+      const step = 15;
+      for (let i = 0; i < N; i += step) {
+        await rig.sendTraces(traces.slice(i, i + step));
+        if (i === 900) b = await rig.startSampler(sampling); // b joins: the group rebalances
+        if (i === 2100) await a.stop(); // a leaves: b takes every partition
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await exactlyOnce(rig, N, a, b as Sampler);
+      assert.ok(a.stats().handovers >= 1, 'a handed over before b got partitions');
+    });
+  });
+
+  describe(`two sampler replicas rebalancing mid-run, idle with writes in flight (run ${run} of ${runs})`, {
+    skip,
+  }, () => {
+    let rig: SamplerRig;
+    const N = 1000;
+    const traces = generateTraces({ traces: N + 500, seed: 40 + run, errorRate: 0.05 });
+    before(async () => {
+      rig = await startSamplerRig(brokers, `idle-${run}`, 4);
+    });
+    after(() => rig?.close());
+
+    it('the member that gives partitions up finishes its writes first; nobody decides them again', async () => {
+      // a's store takes 1.5 s per decisions write: a is idle (no batch in hand) but still writing
+      // when b joins, which is how 3,019 decisions for 3,000 traces happened before
+      let slowWrites = 0;
+      const a = await rig.startSampler(
+        { decision_wait: 200 },
+        { store: (s) => slowDecisions(s, 1500, () => slowWrites++) },
+      );
+      await rig.sendTraces(traces.slice(0, N));
+      await waitFor('a read every trace and began writing', async () =>
+        a.stats().traces === N && slowWrites > 0 ? true : undefined,
+      );
+      const b = await rig.startSampler({ decision_wait: 200 });
+      await rig.sendTraces(traces.slice(N)); // and traffic goes on, for both
+      await exactlyOnce(rig, N + 500, a, b);
+      assert.ok(a.stats().handovers >= 1, 'a handed over before b got partitions');
+    });
+  });
+}
+
+/** Every trace has one decision row, and the replicas together decided each once. */
+async function exactlyOnce(rig: SamplerRig, n: number, a: Sampler, b: Sampler) {
+  await waitFor(
+    `${n} decisions`,
+    async () => ((await countVisible(rig.store, 'SELECT count() FROM decisions')) >= n ? true : undefined),
+    { timeoutMs: 120_000 },
+  );
+  // a second decision of a trace would land shortly after the first: let the replicas settle
+  await waitFor('both replicas idle', async () => (a.stats().buffered + b.stats().buffered === 0 ? true : undefined));
+  await new Promise((r) => setTimeout(r, 1000));
+  const sa = a.stats();
+  const sb = b.stats();
+  const how = JSON.stringify({ a: pick(sa), b: pick(sb) });
+  assert.equal(await countVisible(rig.store, 'SELECT count() FROM decisions'), n, `one row per decision: ${how}`);
+  assert.equal(await countVisible(rig.store, 'SELECT count(DISTINCT decision_id) FROM decisions'), n);
+  assert.ok(sa.traces > 0 && sb.traces > 0, `both replicas worked: ${how}`);
+  // drained before handing over, adopted after a crash, or read again: never decided twice
+  assert.equal(sa.traces - sa.adopted + (sb.traces - sb.adopted), n, `no trace was decided twice: ${how}`);
+}
+
+function slowDecisions(store: SamplerStore, ms: number, onSlow: () => void): SamplerStore {
+  return {
+    ...store,
+    insertEncoded: async (table, body) => {
+      if (table === 'decisions') {
+        onSlow();
+        await new Promise((r) => setTimeout(r, ms));
+      }
+      return store.insertEncoded(table, body);
+    },
+  };
+}
+
+function pick(s: ReturnType<Sampler['stats']>) {
+  return { traces: s.traces, adopted: s.adopted, early: s.early, handovers: s.handovers };
+}
