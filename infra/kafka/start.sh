@@ -8,7 +8,8 @@ repo="$(cd "$here/../.." && pwd)"
 state="${LIVEGRADE_INFRA_DIR:-$repo/.infra}/kafka"
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
-libs="$state/libs"
+# a second broker (a test's own) may share the default broker's jars instead of copying them again
+libs="${KAFKA_LIBS_DIR:-$state/libs}"
 pidfile="$state/kafka.pid"
 mkdir -p "$state"
 

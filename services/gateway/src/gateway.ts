@@ -1,6 +1,7 @@
 import type { Bus, Producer } from '@livegrade/bus';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { createHttpServer, type Logger } from '@livegrade/runtime';
+import { createBusHandoff } from './bus-handoff.ts';
 import type { GatewayConfig } from './config.ts';
 import { registerDecompression } from './decompress.ts';
 import { countRequests, emptyGatewayStats, type GatewayStats } from './stats.ts';
@@ -44,8 +45,10 @@ export function createGateway(deps: { bus: Bus; logger: Logger; config: GatewayC
   countRequests(app, stats);
   registerDecompression(app);
   app.get('/healthz', async () => ({ ok: true }));
-  registerTraces(app, producer, config.topics.spans, stats);
-  registerVerdicts(app, producer, config.topics.verdicts, stats);
+  const handoff = createBusHandoff(producer, config.sendTimeoutMs, logger.child({ service: 'gateway' }));
+  const { retryAfterSeconds } = config;
+  registerTraces(app, { handoff, topic: config.topics.spans, retryAfterSeconds }, stats);
+  registerVerdicts(app, { handoff, topic: config.topics.verdicts, retryAfterSeconds }, stats);
 
   return {
     app,

@@ -7,7 +7,7 @@ export function registerGatewayMetrics(registry: Registry, stats: () => GatewayS
   labelledCounterFrom(
     registry,
     `${m}requests_total`,
-    'requests by route and outcome: accepted, rejected_<reason> (the client sent something wrong) or failed (the bus did not take it)',
+    'requests by route and outcome: accepted, rejected_<reason> (the client sent something wrong), unavailable (the bus did not take it in time: 503 with Retry-After) or failed (any other server error)',
     ['route', 'outcome'],
     () =>
       Object.entries(stats().requests).flatMap(([route, byOutcome]) =>

@@ -18,11 +18,13 @@ export function emptyGatewayStats(): GatewayStats {
 
 /**
  * A response status as a request outcome: accepted, one of the client's
- * mistakes (so a misconfigured exporter shows up as such), or failed on our
- * side (the bus did not take the messages).
+ * mistakes (so a misconfigured exporter shows up as such), unavailable (the
+ * bus did not take the messages in time; the client was told to retry), or
+ * failed on our side for any other reason.
  */
 export function outcomeOf(status: number): string {
   if (status < 400) return 'accepted';
+  if (status === 503) return 'unavailable';
   if (status === 400) return 'rejected_invalid';
   if (status === 404) return 'rejected_not_found';
   if (status === 413) return 'rejected_too_large';

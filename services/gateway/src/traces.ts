@@ -1,6 +1,7 @@
-import type { Producer } from '@livegrade/bus';
 import { OtlpDecodeError, type OtlpFormat, splitByTrace } from '@livegrade/otlp';
 import type { FastifyInstance } from '@livegrade/runtime';
+import type { BusHandoff } from './bus-handoff.ts';
+import { unavailableAnswer } from './bus-unavailable.ts';
 import type { GatewayStats } from './stats.ts';
 
 const FORMAT_OF: Record<string, OtlpFormat> = {
@@ -16,8 +17,7 @@ const FORMAT_OF: Record<string, OtlpFormat> = {
  */
 export function registerTraces(
   app: FastifyInstance,
-  producer: Producer,
-  topic: string,
+  bus: { handoff: BusHandoff; topic: string; retryAfterSeconds: number },
   stats: Pick<GatewayStats, 'spans' | 'traces'>,
 ) {
   app.post('/v1/traces', async (request, reply) => {
@@ -40,10 +40,14 @@ export function registerTraces(
       if (err instanceof OtlpDecodeError) return reply.code(400).send({ error: err.message });
       throw err;
     }
-    await producer.send(
-      topic,
+    const written = await bus.handoff.send(
+      bus.topic,
       traces.map((t) => ({ key: t.traceId, value: Buffer.from(t.payload) })),
     );
+    if (!written) {
+      const answer = unavailableAnswer(bus.retryAfterSeconds);
+      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    }
     stats.traces += traces.length;
     for (const t of traces) stats.spans += t.spanCount;
     // an empty ExportTraceServiceResponse means "all accepted" in either encoding

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Producer } from '@livegrade/bus';
 import { describeIssues, VerdictEvent } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { z } from 'zod';
+import type { BusHandoff } from './bus-handoff.ts';
+import { unavailableAnswer } from './bus-unavailable.ts';
 import type { GatewayStats } from './stats.ts';
 
 const Body = z.union([z.object({ verdicts: z.array(VerdictEvent).min(1).max(10_000) }), VerdictEvent]);
@@ -14,8 +15,7 @@ const Body = z.union([z.object({ verdicts: z.array(VerdictEvent).min(1).max(10_0
  */
 export function registerVerdicts(
   app: FastifyInstance,
-  producer: Producer,
-  topic: string,
+  bus: { handoff: BusHandoff; topic: string; retryAfterSeconds: number },
   stats: Pick<GatewayStats, 'verdicts'>,
 ) {
   app.post('/v1/verdicts', async (request, reply) => {
@@ -35,7 +35,10 @@ export function registerVerdicts(
       const withId = { ...v, id: v.id ?? randomUUID(), ts: v.ts ?? Date.now() };
       return { key: v.decision_id, value: Buffer.from(JSON.stringify(withId)) };
     });
-    await producer.send(topic, messages);
+    if (!(await bus.handoff.send(bus.topic, messages))) {
+      const answer = unavailableAnswer(bus.retryAfterSeconds);
+      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    }
     stats.verdicts += messages.length;
     return reply.code(202).send({ accepted: messages.length });
   });
