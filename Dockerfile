@@ -14,5 +14,10 @@ FROM node:24-bookworm-slim
 WORKDIR /app
 COPY --from=build /app ./
 ENV LIVEGRADE_HOST=0.0.0.0
+# Not root: the image's `node` user (uid 1000). /app stays root-owned and
+# world-readable, so it can read but not change its code; with a ClickHouse
+# server (LIVEGRADE_CLICKHOUSE_URL) livegrade writes nothing on disk. The
+# embedded store would need a writable LIVEGRADE_DATA_DIR mounted.
+USER node
 ENTRYPOINT ["node", "packages/cli/bin/livegrade.mjs"]
 CMD ["up"]

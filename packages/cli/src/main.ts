@@ -13,6 +13,7 @@ const commands = {
   baseline: () => import('./commands/baseline.ts'),
   demo: () => import('./commands/demo.ts'),
   evalset: () => import('./commands/evalset.ts'),
+  migrate: () => import('./commands/migrate.ts'),
   runs: () => import('./commands/runs.ts'),
   silence: () => import('./commands/silence.ts'),
   sql: () => import('./commands/sql.ts'),
@@ -24,6 +25,8 @@ const HELP = `livegrade — grade AI decisions on live traffic
   livegrade up [--services gateway,sampler,scorer,api]   run livegrade (embedded unless LIVEGRADE_* URLs are set)
   livegrade demo [--exit] [--data-dir <dir>]   the whole loop in ~2 minutes: a simulated support bot, a baseline,
                                                a release that breaks one slice, its alert and the SQL behind it
+  livegrade migrate                            apply the store's pending migrations and exit (the one-shot job
+                                               before services that run with LIVEGRADE_MIGRATE=false)
   livegrade sql "<SELECT ...>" [--format table|json|csv|tsv]
   livegrade baseline register --name <name> --from <time> --to <time> [--model-version <v>] [--activate]
   livegrade baseline list | show <name> [--format table|json] | activate <name>
@@ -123,6 +126,9 @@ export async function main(argv: string[]): Promise<number> {
         return await (await commands.runs()).runs(env, rest, values);
       case 'evalset':
         return await (await commands.evalset()).evalset(env, rest, values);
+      case 'migrate':
+        if (rest.length > 0) throw new UsageError('usage: livegrade migrate (it takes no arguments)');
+        return await (await commands.migrate()).migrate(env);
       case 'sql':
         return await (await commands.sql()).sql(env, rest.join(' ') || undefined, { format: values.format });
       default:

@@ -35,6 +35,15 @@ export const EnvSchema = z.object({
   /** ClickHouse user of the SQL endpoint's reader (server mode); unset: the main user with readonly=2 per query */
   LIVEGRADE_CLICKHOUSE_READER_USER: optionalNonEmpty,
   LIVEGRADE_CLICKHOUSE_READER_PASSWORD: z.string().default(''),
+  /**
+   * "true": opening the store applies the pending migrations (one process, or the embedded store).
+   * "false": expect the schema and only check it: opening fails, naming the missing migration, until
+   * `livegrade migrate` has run (several containers on one ClickHouse must not migrate at once).
+   */
+  LIVEGRADE_MIGRATE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** most rows one POST /v1/sql answer may hold; a larger result is refused, not cut */
   LIVEGRADE_SQL_MAX_ROWS: z.coerce.number().int().min(1).default(100_000),
   /** most bytes (uncompressed, as the engine counts them) one POST /v1/sql result may hold */

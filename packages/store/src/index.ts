@@ -1,6 +1,6 @@
 import type { Env } from '@livegrade/core';
 import { openStoreClients, type ReadLimits, type StoreClients } from './client.ts';
-import { migrate } from './migrate.ts';
+import { assertMigrated, migrate } from './migrate.ts';
 import { createRepository, type Repository } from './repository.ts';
 
 export * from './alerts.ts';
@@ -24,11 +24,15 @@ export interface Store extends Repository {
   close(): Promise<void>;
 }
 
-/** Opens the store the environment selects, brings its schema up to date, returns the repository. */
+/**
+ * Opens the store the environment selects, brings its schema up to date (only
+ * checks it when LIVEGRADE_MIGRATE=false), returns the repository.
+ */
 export async function openStore(env: Env, limits?: ReadLimits): Promise<Store> {
   const clients = await openStoreClients(env, limits);
   try {
-    await migrate(clients.writer);
+    if (env.LIVEGRADE_MIGRATE) await migrate(clients.writer);
+    else await assertMigrated(clients.writer);
   } catch (err) {
     await clients.close();
     throw err;

@@ -83,3 +83,35 @@ export async function migrate(client: ClickHouseClient, dir = MIGRATIONS_DIR): P
   }
   return done;
 }
+
+/**
+ * Checks, changing nothing, that every migration is applied and unchanged:
+ * for processes that leave migrating to `livegrade migrate` (LIVEGRADE_MIGRATE=false),
+ * so that several containers on one ClickHouse never migrate at once.
+ */
+export async function assertMigrated(client: ClickHouseClient, dir = MIGRATIONS_DIR): Promise<void> {
+  const rs = await client.query({
+    query: "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'",
+    format: 'JSONEachRow',
+  });
+  const [{ n } = { n: 0 }] = await rs.json<{ n: number | string }>();
+  const applied = new Map<number, string>();
+  if (Number(n) > 0) {
+    const rows = await client.query({
+      query: 'SELECT version, checksum FROM schema_migrations ORDER BY version',
+      format: 'JSONEachRow',
+    });
+    for (const r of await rows.json<{ version: number; checksum: string }>()) applied.set(r.version, r.checksum);
+  }
+  const migrations = await loadMigrations(dir);
+  const changed = migrations.find((m) => applied.has(m.version) && applied.get(m.version) !== m.checksum);
+  if (changed) {
+    throw new Error(`migration ${changed.name} was changed after it was applied; add a new migration instead`);
+  }
+  const missing = migrations.filter((m) => !applied.has(m.version)).map((m) => m.name);
+  if (missing.length > 0) {
+    throw new Error(
+      `the store's schema is behind: migration${missing.length === 1 ? '' : 's'} ${missing.join(', ')} not applied; with LIVEGRADE_MIGRATE=false this process only checks the schema: run \`livegrade migrate\` first`,
+    );
+  }
+}
