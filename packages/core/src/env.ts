@@ -68,6 +68,10 @@ export const EnvSchema = z.object({
   LIVEGRADE_API_URL: optionalNonEmpty.pipe(z.url().optional()),
   LIVEGRADE_HOST: z.string().min(1).default('127.0.0.1'),
   LIVEGRADE_GATEWAY_PORT: port(4318),
+  /** longest the gateway waits for Kafka to acknowledge a request's data before it answers 503 */
+  LIVEGRADE_GATEWAY_SEND_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(3000),
+  /** the Retry-After (whole seconds) of that 503; OTLP exporters wait this long before they retry */
+  LIVEGRADE_GATEWAY_RETRY_AFTER_S: z.coerce.number().int().min(1).max(300).default(2),
   LIVEGRADE_API_PORT: port(8080),
   /** GET /metrics of a process that runs no api service (the api serves its own); 9464 as OpenTelemetry's Prometheus exporter */
   LIVEGRADE_METRICS_PORT: port(9464),

@@ -8,16 +8,6 @@ export interface BusWaitPolicy {
   retryAfterSeconds: number;
 }
 
-/**
- * Sized for the official JS exporter, whose retries must all fit in its
- * export timeout (10 s by default, see bus-unavailable.ts). A stopped broker
- * is refused within about a second: a 2 s Retry-After then fits three retries
- * into those 10 s, where 5 s fits one. A hung broker holds each attempt for
- * the whole 3 s wait, which leaves one retry either way. A healthy acks=all
- * write takes milliseconds; 3 s still rides out a leader election.
- */
-export const DEFAULT_BUS_WAIT: BusWaitPolicy = { sendTimeoutMs: 3000, retryAfterSeconds: 2 };
-
 export interface GatewayConfig extends BusWaitPolicy {
   host: string;
   port: number;
@@ -26,8 +16,21 @@ export interface GatewayConfig extends BusWaitPolicy {
   topics: Topics;
 }
 
+/**
+ * The defaults (LIVEGRADE_GATEWAY_SEND_TIMEOUT_MS 3000, LIVEGRADE_GATEWAY_RETRY_AFTER_S 2)
+ * are sized for the official JS exporter, whose retries must all fit in its
+ * export timeout (10 s by default, see bus-unavailable.ts). A stopped broker
+ * is refused within about a second: a 2 s Retry-After then fits three retries
+ * into those 10 s, where 5 s fits one. A hung broker holds each attempt for
+ * the whole 3 s wait, which leaves one retry either way. A healthy acks=all
+ * write takes milliseconds; 3 s still rides out a leader election.
+ */
 export function gatewayConfig(env: Env, busWait: Partial<BusWaitPolicy> = {}): GatewayConfig {
-  const wait = { ...DEFAULT_BUS_WAIT, ...busWait };
+  const wait = {
+    sendTimeoutMs: env.LIVEGRADE_GATEWAY_SEND_TIMEOUT_MS,
+    retryAfterSeconds: env.LIVEGRADE_GATEWAY_RETRY_AFTER_S,
+    ...busWait,
+  };
   if (!Number.isInteger(wait.sendTimeoutMs) || wait.sendTimeoutMs < 1) {
     throw new ConfigError(`gateway sendTimeoutMs: expected a whole number of ms >= 1 (got ${wait.sendTimeoutMs})`);
   }
