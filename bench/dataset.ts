@@ -143,6 +143,9 @@ function trace(rand: () => number, t0: number, shape: TraceShape = 'full'): Flat
   return spans;
 }
 
+/** messages per batch of traceMessages, unless told: one producer send each */
+export const TRACES_PER_BATCH = 500;
+
 export interface TraceMessage {
   key: string;
   value: Buffer;
@@ -195,7 +198,7 @@ export function* traceMessages(
   opts: { seed?: number; shape?: TraceShape; perBatch?: number; pool?: number } = {},
 ): Generator<{ messages: TraceMessage[]; spans: number; bytes: number }> {
   const rand = rng(opts.seed ?? 1);
-  const perBatch = opts.perBatch ?? 500;
+  const perBatch = opts.perBatch ?? TRACES_PER_BATCH;
   const t0 = Date.now() - 3_600_000;
   const templates: Template[] = [];
   for (let i = 0; i < (opts.pool ?? 4096); i++)

@@ -23,7 +23,12 @@
 // BENCH_BANK_RUNS timed runs of each, default 3; BENCH_BANK_KEEP_DIR=1 keeps
 // its store). The sampler part needs a Kafka broker: the local one
 // (infra/kafka) is started below unless LIVEGRADE_BENCH_KAFKA_BROKERS names
-// one. ~10 minutes on 2 cores;
+// one. Its raw consume + decode ceiling is the bare @platformatic/kafka
+// consumer (the runtime client); it also puts kafkajs 2.2.4 next to
+// @platformatic/kafka on one topic, with the raw topic's traffic (the first
+// size of 100,000 traces or more, else the last): produce, then consume +
+// decode, bare and through livegrade's adapter (bench/kafka-clients.ts,
+// ~30 s at 100,000). ~10 minutes on 2 cores;
 // BENCH_TRACES=10000,100000 BENCH_SCORER_DECISIONS=1000000 takes ~2.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,7 +39,9 @@ import { DEFAULT_CONFIG, type SamplingConfig } from '@livegrade/core';
 import { benchAlerter } from './alerter.ts';
 import { benchApi } from './api.ts';
 import { benchBank } from './bank.ts';
-import { FAILURE_RATE, LOW_SCORE_RATE } from './dataset.ts';
+import { FAILURE_RATE, LOW_SCORE_RATE, TRACES_PER_BATCH } from './dataset.ts';
+import type { ClientRun } from './kafka-client-child.ts';
+import { SENDS_IN_FLIGHT } from './kafka-clients.ts';
 import { benchSampler } from './sampler.ts';
 import { benchScorer } from './scorer.ts';
 import { benchSdk } from './sdk.ts';
@@ -121,11 +128,54 @@ const policyMs = (r: { elapsedMs: number }) => r.elapsedMs - sampling.decision_w
 const rows: Row[] = [];
 if (s) {
   rows.push({
-    measure: `raw kafkajs consume + decode (${count(s.rawTraces)} traces)`,
+    measure: `raw consume + decode, bare @platformatic/kafka (${count(s.rawTraces)} traces)`,
     value: fmt.rate(spansPerSec(s.raw, s.raw.elapsedMs)),
     note: 'ceiling for any writer',
   });
   const rawRate = spansPerSec(s.raw, s.raw.elapsedMs);
+  const c = s.clients;
+  /** a client next to another on the same topic: spans/s, then msgs/s, MB/s and CPU per message in the note */
+  const clientRow = (measure: string, r: ClientRun, base: ClientRun, baseName: string, about: string): Row => {
+    const per = (x: ClientRun) => ({
+      spans: spansPerSec(x, x.elapsedMs),
+      msgs: x.messages / (x.elapsedMs / 1000),
+      mbs: x.bytes / 1e6 / (x.elapsedMs / 1000),
+      cpu: (x.cpuMs * 1000) / x.messages,
+    });
+    const v = per(r);
+    const b = per(base);
+    return {
+      measure,
+      value: fmt.rate(v.spans),
+      baseline: `${fmt.rate(b.spans)} ${baseName}`,
+      ratio: fmt.ratio(v.spans, b.spans),
+      note: `msgs ${fmt.rate(v.msgs)} vs ${fmt.rate(b.msgs)}; ${v.mbs.toFixed(1)} vs ${b.mbs.toFixed(1)} MB/s; CPU/msg ${fmt.us(v.cpu)} vs ${fmt.us(b.cpu)}; ${about}`,
+    };
+  };
+  const sameSplit = c.partitions.kafkajs.join('/') === c.partitions.platformatic.join('/');
+  rows.push(
+    clientRow(
+      'Kafka produce (spans/s): @platformatic/kafka vs kafkajs',
+      c.produce.platformatic,
+      c.produce.kafkajs,
+      'kafkajs',
+      `${count(c.traces)} traces each, acks=all, idempotent, ${SENDS_IN_FLIGHT} sends of ${TRACES_PER_BATCH} in flight; @platformatic/kafka through livegrade's adapter; ${sameSplit ? 'same' : 'DIFFERENT'} partition split`,
+    ),
+    clientRow(
+      'Kafka consume + decode (spans/s): @platformatic/kafka vs kafkajs',
+      c.consume.platformatic,
+      c.consume.kafkajs,
+      'kafkajs',
+      `both copies (${count(2 * c.traces)} traces), bare clients`,
+    ),
+    clientRow(
+      "Kafka consume + decode (spans/s): livegrade's adapter vs bare @platformatic/kafka",
+      c.consume.adapter,
+      c.consume.platformatic,
+      'bare',
+      "createKafkaBus().consumer(), commit 'after-batch'",
+    ),
+  );
   for (const r of s.runs) {
     const ke = spansPerSec(r.keepEverything, r.keepEverything.elapsedMs);
     const pol = spansPerSec(r.policy, policyMs(r.policy));
@@ -372,6 +422,11 @@ printTable(
     s
       ? `traffic: one 2-span trace per Kafka message (~${Math.round(s.runs[0] ? s.runs[0].bytes / s.runs[0].traces : 0)} B), 5 decision types × 6 languages skewed, ${FAILURE_RATE * 100}% failures, ${LOW_SCORE_RATE * 100}% low scores; produced at ${fmt.rate(s.produceRate)} traces`
       : 'sampler not run (BENCH_PARTS)',
+    ...(s
+      ? [
+          `kafka clients: kafkajs ${s.clients.versions.kafkajs} (Partitioners.DefaultPartitioner, idempotent) vs @platformatic/kafka ${s.clients.versions.platformatic} (compatibilityPartitioner, idempotent): both keep one produce request in flight per broker when idempotent; each in its own process, one after the other, on one 3-partition topic; timed from creating the client to the last send acknowledged or span decoded; CPU/msg = the process's CPU over that / messages; MB = 10⁶ B of message values`,
+        ]
+      : []),
     `real policy: config defaults, decision_wait ${fmt.ms(sampling.decision_wait)}, max_buffered_traces ${count(sampling.max_buffered_traces)}; throughput over elapsed − decision_wait (the last roots' mandated wait), keep-everything over elapsed`,
     'each writer in its own process (RSS is its own, ru_maxrss), fresh store and consumer group, same topic in the same run',
     'scoring: decisions generated in the engine over one hour, in time order (10 types × 99 languages × 3 model versions, 5% reviewed by 1 to 3, 1% thumbs-down), a baseline from an earlier hour, default scoring config; every figure a median of runs after a warm-up',

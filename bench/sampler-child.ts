@@ -1,30 +1,29 @@
 // One benchmark run in its own process, so its peak RSS is the writer's alone
 // (not the benchmark's): config arrives as JSON in BENCH_CHILD (ChildConfig),
 // the result leaves as one stdout line `BENCH_RESULT {...}` (ChildResult).
-// Modes: 'raw' (bare kafkajs consume + decode), 'keep-everything' (the v0
-// writer), 'policy' (the sampler with the real policy), 'latency' (send to
-// queryable in `decisions` with the real policy).
+// Modes: 'keep-everything' (the v0 writer), 'policy' (the sampler with the
+// real policy), 'latency' (send to queryable in `decisions` with the real
+// policy). The bare consume + decode ceiling runs in kafka-client-child.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafkaBus } from '@livegrade/bus';
 import { DEFAULT_CONFIG, type DecisionRow, parseEnv, type SamplingConfig, topicsOf } from '@livegrade/core';
-import { decodeTraces, encodeTraces } from '@livegrade/otlp';
+import { encodeTraces } from '@livegrade/otlp';
 import { createLogger } from '@livegrade/runtime';
 import { createSampler, type SamplerStats, samplerConfig } from '@livegrade/sampler';
 import { openStore, type SpanRow, type Store } from '@livegrade/store';
-import { Kafka, logLevel } from 'kafkajs';
 import { hexId, rng } from '../test/support/traffic.ts';
 import { benchTrace } from './dataset.ts';
 import { createKeepEverything } from './keep-everything.ts';
 import { quantile } from './table.ts';
 
 export interface ChildConfig {
-  mode: 'raw' | 'keep-everything' | 'policy' | 'latency';
+  mode: 'keep-everything' | 'policy' | 'latency';
   brokers: string;
   /** LIVEGRADE_KAFKA_TOPIC_PREFIX: the spans topic is `${prefix}.spans` */
   prefix: string;
-  /** traces and spans on the topic (raw, keep-everything, policy) */
+  /** traces and spans on the topic (keep-everything, policy) */
   traces: number;
   spans: number;
   /** overrides of DEFAULT_CONFIG.sampling (policy, latency) */
@@ -45,7 +44,7 @@ export interface ChildResult {
   mode: ChildConfig['mode'];
   traces: number;
   spans: number;
-  /** from start to the last row acknowledged by the store (raw: decoded), ms */
+  /** from start to the last row acknowledged by the store, ms */
   elapsedMs: number;
   /** from start until every span was read from Kafka (policy), ms */
   readMs?: number;
@@ -159,34 +158,6 @@ function measured<T extends object>(t0: number, cpu0: NodeJS.CpuUsage, idleRss: 
     peakHeapUsed: memory.peakHeapUsed,
     ...extra,
   };
-}
-
-/** kafkajs consumer that decodes each message and does nothing else: the ceiling for any writer. */
-async function raw(): Promise<ChildResult> {
-  const kafka = new Kafka({ clientId: 'bench-raw', brokers: cfg.brokers.split(','), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({
-    groupId: `lgbench-${runId}`,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxBytes: 64 * 1024 * 1024,
-    maxWaitTimeInMs: 200,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic: topics.spans, fromBeginning: true });
-  sampleMemory();
-  const idleRss = process.memoryUsage().rss;
-  let spans = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await consumer.run({
-    partitionsConsumedConcurrently: 3,
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) if (m.value) spans += decodeTraces(m.value).length;
-    },
-  });
-  await until('raw consume', () => spans >= cfg.spans, 600_000);
-  const out = measured(t0, cpu0, idleRss, {});
-  await consumer.disconnect();
-  return out;
 }
 
 async function keepEverything(store: Store): Promise<ChildResult> {
@@ -355,13 +326,10 @@ async function latency(store: Store): Promise<ChildResult> {
 let store: Store | undefined;
 try {
   let result: ChildResult;
-  if (cfg.mode === 'raw') result = await raw();
-  else {
-    store = await openStore(env);
-    if (cfg.mode === 'keep-everything') result = await keepEverything(store);
-    else if (cfg.mode === 'policy') result = await policy(store);
-    else result = await latency(store);
-  }
+  store = await openStore(env);
+  if (cfg.mode === 'keep-everything') result = await keepEverything(store);
+  else if (cfg.mode === 'policy') result = await policy(store);
+  else result = await latency(store);
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
 } finally {
   clearInterval(memoryTimer);
