@@ -53,6 +53,8 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
   let streamGeneration = -1;
   let generation = -1;
   let joined = false;
+  /** the first stream is open (its consume() made the first join): later joins open their own */
+  let started = false;
   let revoking = false;
   let paused = false;
   let stopped = false;
@@ -74,7 +76,7 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
     if (!joined || revoking || stopped) return Buffer.alloc(0);
     revoking = true;
     wake();
-    const started = Date.now();
+    const revokeStarted = Date.now();
     // half the session: heartbeats stop while the member rejoins, and the group drops a member silent for a session
     const budget = Math.floor(sessionTimeout / 2);
     const abort = new AbortController();
@@ -87,7 +89,7 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
     } finally {
       clearTimeout(timer);
     }
-    logger?.debug({ ms: Date.now() - started, aborted: abort.signal.aborted }, 'kafka: revoked, rejoining');
+    logger?.debug({ ms: Date.now() - revokeStarted, aborted: abort.signal.aborted }, 'kafka: revoked, rejoining');
     return Buffer.alloc(0);
   }
 
@@ -100,7 +102,7 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
     lags.retain(assigned);
     opts.onAssign?.(assigned);
     revoking = false;
-    if (stream) void openStream(generation);
+    if (started) void openStream(generation);
     void refreshEndOffsets();
     wake();
   }
@@ -121,7 +123,7 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
       if (stopped) return;
       logger?.warn({ err: (err as Error).message }, 'kafka: could not open the consumer stream, retrying');
       await sleep(1000);
-      return openStream(generation);
+      return openStream(forGeneration);
     }
     const target = forGeneration ?? generation;
     if (stopped || target !== generation) {
@@ -281,6 +283,7 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
       routeClientEvents(kc, logger);
       kc.on('consumer:group:join', onJoin);
       await openStream();
+      started = true;
       endOffsetsTimer = setInterval(() => void refreshEndOffsets(), END_OFFSETS_EVERY_MS);
       endOffsetsTimer.unref();
       pumping = pump();
