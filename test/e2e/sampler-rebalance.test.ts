@@ -1,13 +1,15 @@
 // Sampler replicas rebalancing on real Kafka decide every trace exactly once
 // (issue 15), whether the member giving partitions up was busy with a batch or
-// idle with writes still in flight. Each scenario runs LIVEGRADE_REBALANCE_RUNS
-// times (default 3, as CI runs it); `npm run test:rebalance` runs it 20 times.
+// idle with writes still in flight. Each of those runs LIVEGRADE_REBALANCE_RUNS
+// times (default 3, as CI runs it); `npm run test:rebalance` runs them 20 times.
+// Once: a handover the store refuses runs out of its budget, and the member
+// writes nothing more after it rejoins.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Sampler, SamplerStore } from '@livegrade/sampler';
 import { requireKafka } from '../support/infra.ts';
 import { type SamplerRig, startSamplerRig } from '../support/sampler-rig.ts';
-import { countVisible } from '../support/store.ts';
+import { countRaw, countVisible } from '../support/store.ts';
 import { generateTraces } from '../support/traffic.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -74,6 +76,61 @@ for (let run = 1; run <= runs; run++) {
     });
   });
 }
+
+describe('two sampler replicas rebalancing while the store refuses writes', { skip }, () => {
+  let rig: SamplerRig;
+  const N = 600;
+  const traces = generateTraces({ traces: N, seed: 60, errorRate: 0.05 });
+  before(async () => {
+    // the shortest session the group allows: the handover's budget is half of it, 3 s
+    rig = await startSamplerRig(brokers, 'refused', 4, { LIVEGRADE_KAFKA_SESSION_TIMEOUT_MS: '6000' });
+  });
+  after(() => rig?.close());
+
+  it('gives up handing over in time, writes nothing more, and the traces are decided once after', async () => {
+    let refusing = false;
+    let refused = 0;
+    const a = await rig.startSampler(
+      { decision_wait: 200 },
+      {
+        store: (s) => ({
+          ...s,
+          insertEncoded: async (table, body) => {
+            if (refusing) {
+              refused++;
+              throw new Error('store unavailable (test)');
+            }
+            return s.insertEncoded(table, body);
+          },
+        }),
+      },
+    );
+    refusing = true;
+    await rig.sendTraces(traces.slice(0, N / 2));
+    await waitFor('a read the traces and its writes are refused', async () =>
+      a.stats().spansRead > 0 && refused > 0 ? true : undefined,
+    );
+    // b's start resolves once the group formed again, which waits for a's JoinGroup: a's budget ran out by then
+    const b = await rig.startSampler({ decision_wait: 200 });
+    // the store comes back: what a held is decided once, by whoever owns it now, from the last commit
+    refusing = false;
+    await rig.sendTraces(traces.slice(N / 2));
+    await waitFor(
+      `${N} decisions`,
+      async () => ((await countVisible(rig.store, 'SELECT count() FROM decisions')) >= N ? true : undefined),
+      { timeoutMs: 120_000 },
+    );
+    await waitFor('both replicas idle', async () => (a.stats().buffered + b.stats().buffered === 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1000));
+    const how = JSON.stringify({ a: pick(a.stats()), b: pick(b.stats()), refused });
+    assert.equal(await countVisible(rig.store, 'SELECT count() FROM decisions'), N, `one row per decision: ${how}`);
+    assert.equal(await countVisible(rig.store, 'SELECT count(DISTINCT decision_id) FROM decisions'), N);
+    // a's stats count the traces of its abandoned round as decided, so only the rows tell: one each,
+    // physically (the table collapses duplicates for readers, which would hide a late second write)
+    assert.equal(await countRaw(rig.store, 'decisions'), N, `no decision row written twice: ${how}`);
+    assert.equal(a.stats().handovers, 0, `a's handover ran out of time: ${how}`);
+  });
+});
 
 /** Every trace has one decision row, and the replicas together decided each once. */
 async function exactlyOnce(rig: SamplerRig, n: number, a: Sampler, b: Sampler) {
