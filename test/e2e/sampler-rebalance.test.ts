@@ -115,25 +115,30 @@ describe('two sampler replicas rebalancing while the store refuses writes', { sk
     // the store comes back: what a held is decided once, by whoever owns it now, from the last commit
     refusing = false;
     await rig.sendTraces(traces.slice(N / 2));
-    await waitFor(
-      `${N} decisions`,
-      async () => ((await countVisible(rig.store, 'SELECT count() FROM decisions')) >= N ? true : undefined),
-      { timeoutMs: 120_000 },
-    );
-    await waitFor('both replicas idle', async () => (a.stats().buffered + b.stats().buffered === 0 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 1000));
-    const how = JSON.stringify({ a: pick(a.stats()), b: pick(b.stats()), refused });
-    assert.equal(await countVisible(rig.store, 'SELECT count() FROM decisions'), N, `one row per decision: ${how}`);
-    assert.equal(await countVisible(rig.store, 'SELECT count(DISTINCT decision_id) FROM decisions'), N);
+    const how = await oneRowEach(rig, N, a, b);
     // a's stats count the traces of its abandoned round as decided, so only the rows tell: one each,
     // physically (the table collapses duplicates for readers, which would hide a late second write)
-    assert.equal(await countRaw(rig.store, 'decisions'), N, `no decision row written twice: ${how}`);
+    assert.equal(
+      await countRaw(rig.store, 'decisions'),
+      N,
+      `no decision row written twice: ${how}, refused ${refused}`,
+    );
     assert.equal(a.stats().handovers, 0, `a's handover ran out of time: ${how}`);
   });
 });
 
 /** Every trace has one decision row, and the replicas together decided each once. */
 async function exactlyOnce(rig: SamplerRig, n: number, a: Sampler, b: Sampler) {
+  const how = await oneRowEach(rig, n, a, b);
+  const sa = a.stats();
+  const sb = b.stats();
+  assert.ok(sa.traces > 0 && sb.traces > 0, `both replicas worked: ${how}`);
+  // drained before handing over, adopted after a crash, or read again: never decided twice
+  assert.equal(sa.traces - sa.adopted + (sb.traces - sb.adopted), n, `no trace was decided twice: ${how}`);
+}
+
+/** Waits for `n` decisions and for both replicas to settle, asserts one readable row each, returns their stats. */
+async function oneRowEach(rig: SamplerRig, n: number, a: Sampler, b: Sampler): Promise<string> {
   await waitFor(
     `${n} decisions`,
     async () => ((await countVisible(rig.store, 'SELECT count() FROM decisions')) >= n ? true : undefined),
@@ -142,14 +147,10 @@ async function exactlyOnce(rig: SamplerRig, n: number, a: Sampler, b: Sampler) {
   // a second decision of a trace would land shortly after the first: let the replicas settle
   await waitFor('both replicas idle', async () => (a.stats().buffered + b.stats().buffered === 0 ? true : undefined));
   await new Promise((r) => setTimeout(r, 1000));
-  const sa = a.stats();
-  const sb = b.stats();
-  const how = JSON.stringify({ a: pick(sa), b: pick(sb) });
+  const how = JSON.stringify({ a: pick(a.stats()), b: pick(b.stats()) });
   assert.equal(await countVisible(rig.store, 'SELECT count() FROM decisions'), n, `one row per decision: ${how}`);
   assert.equal(await countVisible(rig.store, 'SELECT count(DISTINCT decision_id) FROM decisions'), n);
-  assert.ok(sa.traces > 0 && sb.traces > 0, `both replicas worked: ${how}`);
-  // drained before handing over, adopted after a crash, or read again: never decided twice
-  assert.equal(sa.traces - sa.adopted + (sb.traces - sb.adopted), n, `no trace was decided twice: ${how}`);
+  return how;
 }
 
 function slowDecisions(store: SamplerStore, ms: number, onSlow: () => void): SamplerStore {
