@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort } from '../test/support/ports.ts';
 import { median } from './table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -31,17 +31,6 @@ export interface StartupFigures {
   help: Record<CliVariant, number>;
   /** median ms from spawn to "livegrade is running" of `livegrade up` on an existing data directory */
   up: Record<CliVariant, number>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** ms from spawn to exit, or with `ready` to the first stdout holding it (the process is then stopped and waited for). */
