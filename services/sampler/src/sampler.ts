@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type {
   Batch,
   BatchControl,
@@ -265,9 +266,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
    * decides what was not committed.
    */
   async function onRevoke(signal: AbortSignal) {
-    const aborted = new Promise<'aborted'>((resolve) =>
-      signal.addEventListener('abort', () => resolve('aborted'), { once: true }),
-    );
+    const aborted = once(signal, 'abort').then(() => 'aborted' as const);
     writer.enqueue(buffer.takeAll());
     const flushed = writer.flushed().then(
       () => 'flushed' as const,

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import {
   type GroupAssignment,
   Consumer as KafkaConsumer,
@@ -52,8 +53,7 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
   let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   let streamGeneration = -1;
   let generation = -1;
-  let joined = false;
-  /** the first stream is open (its consume() made the first join): later joins open their own */
+  /** the first stream is open (its consume() made the first join): later joins open their own, and hand over first */
   let started = false;
   let revoking = false;
   let paused = false;
@@ -61,7 +61,8 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
   let handler: BatchHandler | undefined;
   let pumping: Promise<void> | undefined;
   let endOffsetsTimer: NodeJS.Timeout | undefined;
-  const inFlight = new Set<Promise<void>>();
+  /** the round of batches being handled: the pump handles one at a time */
+  let handling: Promise<void> | undefined;
   const waiters = new Set<() => void>();
 
   const wake = () => {
@@ -73,7 +74,7 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
   async function beforeJoin(): Promise<Buffer> {
     // the first join has nothing to hand over; a join the revoke itself caused (a commit
     // refused mid-rebalance makes the client rejoin) must not wait for the revoke
-    if (!joined || revoking || stopped) return Buffer.alloc(0);
+    if (!started || revoking || stopped) return Buffer.alloc(0);
     revoking = true;
     wake();
     const revokeStarted = Date.now();
@@ -82,7 +83,7 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), budget);
     try {
-      await Promise.race([Promise.allSettled([...inFlight]), abortedPromise(abort.signal)]);
+      await Promise.race([handling?.catch(() => {}), once(abort.signal, 'abort')]);
       await opts.onRevoke?.(abort.signal);
     } catch (err) {
       logger?.warn({ err: (err as Error).message }, 'kafka: handing over before the rebalance failed');
@@ -98,7 +99,6 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
       a.partitions.map((partition) => ({ topic: a.topic, partition })),
     );
     generation = e.generationId ?? kc?.generationId ?? generation + 1;
-    joined = true;
     lags.retain(assigned);
     opts.onAssign?.(assigned);
     revoking = false;
@@ -184,12 +184,11 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
         await nextWake();
         continue;
       }
-      const handling = dispatch(toBatches(round, endOffsets), streamGeneration);
-      inFlight.add(handling);
+      handling = dispatch(toBatches(round, endOffsets), streamGeneration);
       try {
         await handling;
       } finally {
-        inFlight.delete(handling);
+        handling = undefined;
       }
     }
   }
@@ -314,10 +313,6 @@ export function createKafkaConsumer(options: KafkaBusOptions, opts: ConsumerOpti
 
 function closeStream(s: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
   return s.close().catch(() => {});
-}
-
-function abortedPromise(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 function sleep(ms: number) {
