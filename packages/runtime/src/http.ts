@@ -27,4 +27,4 @@ export function createHttpServer(opts: {
   });
   return app;
 }
-export type { FastifyInstance } from 'fastify';
+export type { FastifyInstance, FastifyReply } from 'fastify';

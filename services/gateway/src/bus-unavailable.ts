@@ -1,3 +1,5 @@
+import type { FastifyReply } from '@livegrade/runtime';
+
 /**
  * The answer when the bus did not take a request's messages. OTLP/HTTP
  * ("Failures") names 429, 502, 503 and 504 retryable; the official JS
@@ -9,12 +11,11 @@
  * not made. They read no body on a retryable answer; the body is the
  * gateway's `{ "error": … }`, as on its 400s.
  */
-export function unavailableAnswer(retryAfterSeconds: number) {
-  return {
-    status: 503,
-    headers: { 'retry-after': String(retryAfterSeconds) },
-    body: {
+export function answerUnavailable(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+  return reply
+    .code(503)
+    .header('retry-after', String(retryAfterSeconds))
+    .send({
       error: `the message bus did not acknowledge this request's data: send it again after ${retryAfterSeconds} s`,
-    },
-  } as const;
+    });
 }

@@ -1,7 +1,7 @@
 import { OtlpDecodeError, type OtlpFormat, splitByTrace } from '@livegrade/otlp';
 import type { FastifyInstance } from '@livegrade/runtime';
 import type { BusHandoff } from './bus-handoff.ts';
-import { unavailableAnswer } from './bus-unavailable.ts';
+import { answerUnavailable } from './bus-unavailable.ts';
 import type { GatewayStats } from './stats.ts';
 
 const FORMAT_OF: Record<string, OtlpFormat> = {
@@ -44,10 +44,7 @@ export function registerTraces(
       bus.topic,
       traces.map((t) => ({ key: t.traceId, value: Buffer.from(t.payload) })),
     );
-    if (!written) {
-      const answer = unavailableAnswer(bus.retryAfterSeconds);
-      return reply.code(answer.status).headers(answer.headers).send(answer.body);
-    }
+    if (!written) return answerUnavailable(reply, bus.retryAfterSeconds);
     stats.traces += traces.length;
     for (const t of traces) stats.spans += t.spanCount;
     // an empty ExportTraceServiceResponse means "all accepted" in either encoding

@@ -3,7 +3,7 @@ import { describeIssues, VerdictEvent } from '@livegrade/core';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { z } from 'zod';
 import type { BusHandoff } from './bus-handoff.ts';
-import { unavailableAnswer } from './bus-unavailable.ts';
+import { answerUnavailable } from './bus-unavailable.ts';
 import type { GatewayStats } from './stats.ts';
 
 const Body = z.union([z.object({ verdicts: z.array(VerdictEvent).min(1).max(10_000) }), VerdictEvent]);
@@ -36,8 +36,7 @@ export function registerVerdicts(
       return { key: v.decision_id, value: Buffer.from(JSON.stringify(withId)) };
     });
     if (!(await bus.handoff.send(bus.topic, messages))) {
-      const answer = unavailableAnswer(bus.retryAfterSeconds);
-      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+      return answerUnavailable(reply, bus.retryAfterSeconds);
     }
     stats.verdicts += messages.length;
     return reply.code(202).send({ accepted: messages.length });
