@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
+import { SERVICES } from '@livegrade/cli';
 import { type Env, parseEnv } from '@livegrade/core';
 import { query } from 'chdb';
 import { parse } from 'yaml';
@@ -42,8 +43,8 @@ const files: Files = {
   pom: read('infra/kafka/pom.xml'),
 };
 
-/** what `livegrade up --services` accepts (packages/cli/src/instance.ts SERVICES) */
-const LIVEGRADE_SERVICES = ['gateway', 'sampler', 'scorer', 'alerter', 'api'];
+/** what `livegrade up --services` accepts */
+const LIVEGRADE_SERVICES: string[] = [...SERVICES];
 const INFRA = ['kafka', 'clickhouse', 'redis'];
 
 /** chdb's engine, as `SELECT version()` answers (its package names another: 26.7.3-stable.1 answers 26.7.2.1) */
@@ -62,6 +63,12 @@ function service(c: Compose, name: string): Service {
 /** the services built from this repository, by what their command runs: `up ...` or `migrate` */
 function livegradeServices(c: Compose, command: 'up' | 'migrate'): [string, Service][] {
   return Object.entries(c.services).filter(([, s]) => s.build === '.' && s.command?.[0] === command);
+}
+
+/** the livegrade services a container's `up` command runs: its --services list, or all of them */
+function servicesOf(s: Service): string[] {
+  const i = s.command?.indexOf('--services') ?? -1;
+  return i < 0 ? LIVEGRADE_SERVICES : (s.command?.[i + 1]?.split(',') ?? []);
 }
 
 function healthTest(s: Service): string {
@@ -155,15 +162,10 @@ const checks: Record<string, (f: Files) => void> = {
   'every livegrade service runs, healthy on the port its /healthz answers on, not as root': (f) => {
     const c = compose(f.compose);
     const found = livegradeServices(c, 'up');
-    const started = found.flatMap(([, s]) => {
-      const i = s.command!.indexOf('--services');
-      return i < 0 ? LIVEGRADE_SERVICES : s.command![i + 1]!.split(',');
-    });
+    const started = found.flatMap(([, s]) => servicesOf(s));
     assert.deepEqual([...started].sort(), [...LIVEGRADE_SERVICES].sort(), 'each livegrade service in one container');
     for (const [name, s] of found) {
-      const i = s.command!.indexOf('--services');
-      const env = parseEnv(containerEnv(s));
-      const port = healthzPort(i < 0 ? LIVEGRADE_SERVICES : s.command![i + 1]!.split(','), env);
+      const port = healthzPort(servicesOf(s), parseEnv(containerEnv(s)));
       assert.ok(
         healthTest(s).includes(`:${port}/healthz`),
         `${name}: the healthcheck does not ask /healthz on port ${port}: ${healthTest(s)}`,

@@ -28,19 +28,19 @@ export interface SamplerRig {
   close(): Promise<void>;
 }
 
-/** brokers '' selects the embedded in-process bus (one sampler per group there); `env_` adds LIVEGRADE_* settings. */
+/** brokers '' selects the embedded in-process bus (one sampler per group there); `settings` adds LIVEGRADE_* variables. */
 export async function startSamplerRig(
   brokers: string,
   label: string,
   partitions = 3,
-  env_: Record<string, string> = {},
+  settings: Record<string, string> = {},
 ): Promise<SamplerRig> {
   const data = tempDataDir();
   const env = testEnv({
     LIVEGRADE_DATA_DIR: data.dir,
     ...(brokers ? { LIVEGRADE_KAFKA_BROKERS: brokers } : {}),
     ...uniqueKafkaNames(label),
-    ...env_,
+    ...settings,
   });
   const topics = topicsOf(env);
   const logger = createLogger(env.LIVEGRADE_LOG_LEVEL);
