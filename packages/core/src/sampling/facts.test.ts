@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlatSpan } from '../span.ts';
-import { addSpanFacts, emptyFacts, mergeFacts } from './facts.ts';
+import { addSpanFacts, emptyFacts, eventTimeOf, mergeFacts } from './facts.ts';
 
 function span(attributes: FlatSpan['attributes'], statusCode = 0): FlatSpan {
   return {
@@ -36,6 +36,8 @@ describe('trace facts', () => {
       decisionTypes: [],
       decisionType: '',
       slices: {},
+      rootEndMs: null,
+      lastEndMs: 0,
     });
   });
 
@@ -93,6 +95,8 @@ describe('trace facts', () => {
       decisionTypes: ['refund', 'triage'],
       decisionType: 'refund',
       slices: { language: 'hi' },
+      rootEndMs: 1,
+      lastEndMs: 1,
     });
   });
 
@@ -106,5 +110,38 @@ describe('trace facts', () => {
     assert.deepEqual(a.slices, { language: 'en' });
     assert.equal(a.retried, true);
     assert.equal(a.minScore, null);
+  });
+
+  describe('event time', () => {
+    const T = Date.UTC(2026, 11, 1, 10);
+    const at = (endMs: number, parentSpanId: string): FlatSpan => ({ ...span({}), endMs, parentSpanId });
+
+    it("is the root span's end, even when a child ends later or arrives first", () => {
+      const child = emptyFacts();
+      addSpanFacts(child, at(T + 5_000, 'p'));
+      const root = emptyFacts();
+      addSpanFacts(root, at(T + 2_000, ''));
+      mergeFacts(child, root);
+      assert.equal(eventTimeOf(child, T + 60_000), T + 2_000);
+    });
+
+    it('is the latest span end for a trace whose root never arrived', () => {
+      const f = emptyFacts();
+      addSpanFacts(f, at(T + 3_000, 'p'));
+      addSpanFacts(f, at(T + 1_000, 'p'));
+      assert.equal(eventTimeOf(f, T + 60_000), T + 3_000);
+    });
+
+    it('is never after the arrival (a client clock ahead) nor a zero or missing timestamp', () => {
+      const ahead = emptyFacts();
+      addSpanFacts(ahead, at(T + 7_200_000, ''));
+      assert.equal(eventTimeOf(ahead, T), T);
+      const zero = emptyFacts();
+      addSpanFacts(zero, at(0, ''));
+      assert.equal(eventTimeOf(zero, T), T);
+      const nan = emptyFacts();
+      addSpanFacts(nan, at(Number.NaN, ''));
+      assert.equal(eventTimeOf(nan, T), T);
+    });
   });
 });

@@ -54,17 +54,18 @@ describe('weighted estimates over 24 seeds (20 for the largest slice)', () => {
     });
   });
 
-  it('the test has power: the unweighted mean of kept successes is biased', () => {
-    // load and latency move together, so slices whose p moves with load over-represent quiet, fast periods
-    const biased = bySlice.filter((cs) => {
-      if (cs.length < 2) return false;
+  it('the test has power: a 4% bias in the mean latency would show as |t| > 3 in every thinned slice', () => {
+    // p now moves little with load (it follows the trailing hour), so ignoring the weights is not
+    // reliably biased here; what the test can detect is set by the spread of the estimates across seeds
+    bySlice.forEach((cs, i) => {
+      if (cs.length === 0) return;
       const rel = cs.map(({ o }) => {
-        const kept = o.keptSuccesses.reduce((a, b) => a + b, 0);
-        return o.keptSumX / kept / estimate(o).truth - 1;
+        const { est, truth } = estimate(o);
+        return est / truth - 1;
       });
-      return Math.abs(tStat(rel)) > 3;
+      const se = sd(rel) / Math.sqrt(rel.length);
+      assert.ok(3 * se < 0.04, `slice ${i}: standard error of the mean relative error ${se}`);
     });
-    assert.ok(biased.length >= 2, `${biased.length} slices`);
   });
 
   it('weights sum to the number of successes', () => {

@@ -1,46 +1,18 @@
 import type { SampleDecision } from '../decision.ts';
 import { traceUniform } from './hash.ts';
-import { DEFAULT_RATE_WINDOW_MS, DecayedRate, HOUR_MS as HOUR } from './rate.ts';
+import { SliceHours, type SliceMoment } from './slice-hours.ts';
 import { type SliceKeyFn, sliceKeyOf } from './slice-key.ts';
 import type { KeepReason, SamplingConfig, TraceFacts } from './types.ts';
 
 export const DEFAULT_MAX_SLICES = 100_000;
 
-/**
- * Margins that make "a slice with at least target successes in an hour keeps
- * at least target" hold in practice. Planned on the point estimates alone,
- * catch-up expects arrivals that may not come: in simulation ~5% of hours of
- * a slice at 3–20× target ended 1–6 short, and most hours of a slice just
- * above target (100–150/h for 100) ended up to 15 short. With both margins:
- * 1 hour short (by 1) in ~2 200 such hours, for 2–30% more kept successes
- * (the most on slices at 2–5× target).
- *
- * REMAINING_SD: catch-up plans on the hour's remaining arrivals being their
- * Poisson mean less this many standard deviations.
- */
-const REMAINING_SD = 4;
-
-/**
- * RATE_SD: p plans with the slice's rate less this many Poisson spreads of its
- * recent count. With a handful of events a rate estimate can read several
- * times too high (two arrivals seconds apart), which would thin a slice that
- * is in truth rare: without it, a 20/h slice was thinned at some point in 1
- * run in 8, with it in 1 in 200.
- */
-const RATE_SD = 1;
-
 export interface SamplingPolicyOptions {
   /** slice states held at most; the least recently used is forgotten beyond */
   maxSlices?: number;
-  /** time constant of each slice's rate estimate, ms */
-  rateWindowMs?: number;
 }
 
 interface SliceState {
-  successes: DecayedRate;
-  /** floor(now / 1 h) of the hour `kept` counts in */
-  hour: number;
-  kept: number;
+  hours: SliceHours;
   /** decision count when last moved to the back of the LRU order */
   moved: number;
 }
@@ -56,13 +28,27 @@ const KEEP: Record<Exclude<KeepReason, 'stratified' | 'late_feedback' | 'late_ov
 };
 
 /**
- * The tail-sampling decision (DESIGN.md §5), pure: the caller supplies time
- * and the trace's facts. Failures and sensitive decisions are always kept;
- * every other trace is kept with a per-slice probability p and weighted 1/p.
+ * The tail-sampling decision (DESIGN.md §5), pure: the caller supplies the
+ * trace's facts and its event time. Failures and sensitive decisions are
+ * always kept; every other trace (a success) is kept with a per-slice
+ * probability p and weighted 1/p:
  *
- * Unbiasedness: p is computed from the slice's past only (arrival times of
- * earlier successes, how many of them were kept) and the draw comes from the
- * trace id, independent of the trace's own outcome (W3C trace ids are
+ * - p = 1 while the slice has kept fewer than per_slice_target_per_hour
+ *   successes in the trace's clock hour. So a slice below target in its hour
+ *   is kept whole, whatever order or speed its traces arrive in: a backlog,
+ *   a burst, a restart.
+ * - beyond that, p = target / (successes seen in the trailing hour), at least
+ *   min_probability: about target more, spread over the rest of the hour. A
+ *   count, never a rate extrapolated from the last seconds: a burst of 40
+ *   reads as 40, not as 140 000 an hour.
+ *
+ * Hours and the trailing hour run on event time (README "Sampling in event
+ * time"), so the same traffic gets the same p whether it arrives live or
+ * hours later in one backlog; only hash noise differs.
+ *
+ * Unbiasedness: p is computed from the slice's past only (the successes
+ * decided before this one, and how many were kept) and the draw comes from
+ * the trace id, independent of the trace's own outcome (W3C trace ids are
  * random; ids derived from content would break this). So every success is
  * kept with exactly the p recorded as its weight's inverse, E[kept/p] = 1,
  * and Horvitz–Thompson sums Σ x/p stay unbiased even though p adapts.
@@ -72,7 +58,6 @@ export class SamplingPolicy {
   private readonly key: SliceKeyFn;
   private readonly sensitive: ReadonlySet<string>;
   private readonly maxSlices: number;
-  private readonly rateWindowMs: number;
   private readonly moveEvery: number;
   private tick = 0;
 
@@ -83,27 +68,30 @@ export class SamplingPolicy {
     this.key = sliceKeyOf(config.slice_by);
     this.sensitive = new Set(config.keep_always.decision_types);
     this.maxSlices = opts.maxSlices ?? DEFAULT_MAX_SLICES;
-    this.rateWindowMs = opts.rateWindowMs ?? DEFAULT_RATE_WINDOW_MS;
     if (!(this.maxSlices >= 1)) throw new RangeError(`maxSlices must be >= 1, got ${this.maxSlices}`);
     this.moveEvery = Math.max(1, Math.floor(this.maxSlices / 2));
   }
 
-  decide(facts: TraceFacts, traceId: string, nowMs: number): SampleDecision {
+  /** `eventMs`: the trace's own time (sampler: eventTimeOf), not when it reached the sampler. */
+  decide(facts: TraceFacts, traceId: string, eventMs: number): SampleDecision {
     const always = this.keepAlways(facts);
     if (always !== null) return always;
 
-    const state = this.touch(this.sliceOf(facts), nowMs);
-    // Counting this arrival before estimating is fine: it says nothing about the trace's outcome.
-    state.successes.add(nowMs);
-    const hour = Math.floor(nowMs / HOUR);
-    if (hour > state.hour) {
-      state.hour = hour;
-      state.kept = 0;
-    }
-    const p = this.probability(state, nowMs);
+    const { hours } = this.touch(this.sliceOf(facts));
+    // Counting this trace before estimating is fine: it says nothing about its outcome.
+    const p = this.probability(hours.see(eventMs));
     if (traceUniform(traceId) >= p) return NOT_KEPT;
-    state.kept++;
+    hours.keep(eventMs);
     return { sampled: true, reason: 'stratified', weight: 1 / p };
+  }
+
+  /**
+   * Adds what was decided before this policy existed (the store's record of
+   * a slice, read at start): `seen` successes in the 5-minute bucket holding
+   * `eventMs`, `kept` of them kept by this rule ('stratified').
+   */
+  seed(slice: string, eventMs: number, seen: number, kept: number): void {
+    this.touch(slice).hours.add(eventMs, seen, kept);
   }
 
   sliceOf(facts: TraceFacts): string {
@@ -129,25 +117,13 @@ export class SamplingPolicy {
     return null;
   }
 
-  /**
-   * p = max(base, catch-up), clamped to [min_probability, 1]. base spreads the
-   * hour's target evenly over the slice's rate; catch-up is what the rest of
-   * the hour must keep to still reach target, so a slice behind schedule (or
-   * too rare to ever reach target) is kept more, up to whole.
-   */
-  private probability(state: SliceState, nowMs: number): number {
+  private probability(m: SliceMoment): number {
     const target = this.config.per_slice_target_per_hour;
-    const rate = state.successes.perHourAtLeast(nowMs, RATE_SD);
-    if (!(rate > 0)) return 1;
-    const base = target / rate;
-    const expected = (rate * ((state.hour + 1) * HOUR - nowMs)) / HOUR;
-    const remaining = Math.max(1, expected - REMAINING_SD * Math.sqrt(expected));
-    const catchUp = (target - state.kept) / remaining;
-    // comparisons, not Math.max: a NaN must fall through to the other bound, never become p
-    // biome-ignore lint/complexity/useMathMinMax: NaN handling above
-    const p = base > catchUp ? base : catchUp;
-    if (p >= 1) return 1;
-    // biome-ignore lint/complexity/useMathMinMax: NaN handling above
+    // a trace whose hour is no longer held cannot take part in it: the slice's current rate thins it
+    if (!m.late && m.keptInHour < target) return 1;
+    const p = target / m.trailingHour;
+    if (!(p < 1)) return 1;
+    // biome-ignore lint/complexity/useMathMinMax: a NaN must fall through to the bound, never become p
     return p > this.config.min_probability ? p : this.config.min_probability;
   }
 
@@ -159,15 +135,15 @@ export class SamplingPolicy {
    * all the other held slices were moved after it, so any slice used within
    * the last maxSlices / 2 decisions is never evicted.
    */
-  private touch(key: string, nowMs: number): SliceState {
+  private touch(key: string): SliceState {
     const tick = ++this.tick;
     let state = this.states.get(key);
     if (state !== undefined) {
       if (tick - state.moved < this.moveEvery) return state;
       this.states.delete(key);
     } else {
-      // A forgotten slice starts cold (rate unknown, p = 1): that over-keeps, never under-keeps.
-      state = { successes: new DecayedRate(this.rateWindowMs), hour: Math.floor(nowMs / HOUR), kept: 0, moved: 0 };
+      // A forgotten slice starts cold (nothing kept in its hour, p = 1): that over-keeps, never under-keeps.
+      state = { hours: new SliceHours(), moved: 0 };
       if (this.states.size >= this.maxSlices) {
         const coldest = this.states.keys().next().value;
         if (coldest !== undefined) this.states.delete(coldest);

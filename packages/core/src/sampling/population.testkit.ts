@@ -7,7 +7,7 @@
  */
 import { SamplingPolicy } from './policy.ts';
 import { exponential, mulberry32, normal, randomTraceId } from './prng.testkit.ts';
-import { HOUR_MS } from './rate.ts';
+import { HOUR_MS } from './slice-hours.ts';
 import type { SamplingConfig, TraceFacts } from './types.ts';
 
 export interface SliceSpec {
@@ -81,6 +81,8 @@ function failureFacts(s: SliceSpec, kind: number): TraceFacts {
     decisionTypes: kind === 5 ? [s.type, 'account_closure'] : [s.type],
     decisionType: s.type,
     slices: { language: s.language },
+    rootEndMs: null,
+    lastEndMs: 0,
   };
 }
 

@@ -46,6 +46,10 @@ export interface TraceFacts {
   decisionType: string;
   /** livegrade.slice.* of that first decision span */
   slices: Record<string, string>;
+  /** end of the root span (ms since epoch); null until the root arrives */
+  rootEndMs: number | null;
+  /** latest end of any span seen, for a trace whose root never arrives */
+  lastEndMs: number;
 }
 
 export type KeepReason =
