@@ -132,8 +132,13 @@ for (const { mode, brokers, skip } of modes) {
     const traces = generateTraces({ traces: 1000, seed: 9, errorRate: 0.05 });
     before(async () => {
       rig = await startSamplerRig(brokers, 'pressure');
-      // nothing becomes due on its own: every decision before the drain is an early one
-      sampler = await rig.startSampler({ decision_wait: 600_000, max_buffered_traces: MAX });
+      // nothing becomes due on its own: every decision before the drain is an early one; a small
+      // target so that each slice is thinned past its first few successes
+      sampler = await rig.startSampler({
+        decision_wait: 600_000,
+        max_buffered_traces: MAX,
+        per_slice_target_per_hour: 5,
+      });
     });
     after(() => rig?.close());
 

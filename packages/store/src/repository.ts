@@ -14,6 +14,15 @@ import { createUserSql } from './user-sql.ts';
 
 export type ResultFormat = 'json' | 'csv' | 'tsv';
 
+/** One slice's successes in one bucket of event time, as the store recorded them (sliceSuccesses). */
+export interface SliceSuccesses {
+  decisionType: string;
+  slices: Record<string, string>;
+  bucketStartMs: number;
+  seen: number;
+  kept: number;
+}
+
 /** What late promotion needs to know of a decision. */
 export interface DecisionState {
   decision_id: string;
@@ -161,6 +170,48 @@ export function createRepository(store: StoreClients) {
                 WHERE trace_id IN (SELECT arrayJoin({ids:Array(String)})) AND ts >= fromUnixTimestamp64Milli({since:Int64}) AND NOT sampled)`,
         query_params: params,
       });
+    },
+    /**
+     * The sampler's record of each slice's successes (traces not kept by a
+     * keep-always rule), per `bucketMs` of event time over the trailing
+     * `lookbackMs` before the newest decision (at most now: a restarted
+     * sampler continues its backlog from there). A trace counts once, in the
+     * slice of its first decision and the bucket of that decision's start;
+     * `kept` counts those kept by the stratified rule.
+     */
+    async sliceSuccesses(sliceBy: string[], bucketMs: number, lookbackMs: number): Promise<SliceSuccesses[]> {
+      const [newest] = await this.select<{ ms: string }>(
+        `SELECT toUnixTimestamp64Milli(max(ts)) AS ms FROM decisions
+         WHERE ts <= now64(3) AND ts >= now64(3) - INTERVAL 7 DAY`,
+      );
+      const to = Number(newest?.ms ?? 0);
+      if (!(to > 0)) return [];
+      const rows = await this.select<{
+        decision_type: string;
+        dims: string[];
+        bucket: string;
+        seen: string;
+        kept: string;
+      }>(
+        `SELECT decision_type, dims, intDiv(toUnixTimestamp64Milli(t), {bucket:UInt32}) AS bucket,
+                count() AS seen, countIf(reason = 'stratified') AS kept
+         FROM (SELECT argMin(decision_type, ts) AS decision_type,
+                      argMin(arrayMap(d -> slices[d], {dims:Array(String)}), ts) AS dims,
+                      min(ts) AS t, argMax(sample_reason, ingested_at) AS reason
+               FROM decisions
+               WHERE ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})
+               GROUP BY trace_id)
+         WHERE reason IN ('', 'stratified', 'late_feedback', 'late_override')
+         GROUP BY decision_type, dims, bucket`,
+        { dims: sliceBy, bucket: bucketMs, from: to - lookbackMs, to },
+      );
+      return rows.map((r) => ({
+        decisionType: r.decision_type,
+        slices: Object.fromEntries(sliceBy.map((d, i) => [d, r.dims[i] ?? ''])),
+        bucketStartMs: Number(r.bucket) * bucketMs,
+        seen: Number(r.seen),
+        kept: Number(r.kept),
+      }));
     },
     /** Records the highest offset per partition whose traces are written (sampler_progress). */
     async recordProgress(group: string, topic: string, writtenThrough: Map<number, number>) {

@@ -188,6 +188,46 @@ describe('store on the embedded ClickHouse engine', () => {
     assert.equal(Number(rows[0]?.n), 1, 'the promotion replaces the decision row');
   });
 
+  it("reads back each slice's successes per bucket of the last hour: a trace once, in its first decision's slice", async () => {
+    const now = Date.now();
+    let n = 1_000;
+    const line = (minutesAgo: number, language: string, reason: string, traceId?: string) => {
+      const s = span(n++);
+      const row = toDecisionRow({
+        ...s,
+        traceId: traceId ?? s.traceId,
+        startMs: now - minutesAgo * 60_000,
+        attributes: { 'livegrade.decision.type': 'seedtest', 'livegrade.slice.language': language },
+      });
+      return completeDecisionRow(encodeDecisionRow(row), { reason, weight: reason === '' ? 0 : 1 });
+    };
+    const twoDecisions = 'e'.repeat(32);
+    const body = [
+      line(10, 'hi', 'stratified'),
+      line(10, 'hi', ''),
+      line(10, 'hi', 'late_feedback'),
+      line(10, 'hi', 'error'), // kept always: not a success, not counted
+      line(10, 'hi', 'stratified', twoDecisions),
+      line(9, 'en', 'stratified', twoDecisions), // the same trace's second decision: counted in hi only
+      line(50, 'en', ''),
+      line(70, 'en', 'stratified'), // older than the hour and a bucket before the newest decision
+      line(1, 'hi', 'guardrail'), // the newest decision, so the hour ends a minute ago whatever ran before
+    ].join('');
+    await store.insertEncoded('decisions', body);
+    await store.insertEncoded('decisions', line(50, 'en', '', span(1_006).traceId)); // a replayed row, the same trace
+    const rows = (await store.sliceSuccesses(['language'], 300_000, 3_900_000)).filter(
+      (r) => r.decisionType === 'seedtest',
+    );
+    const bucket = (minutesAgo: number) => Math.floor((now - minutesAgo * 60_000) / 300_000) * 300_000;
+    assert.deepEqual(
+      rows.map((r) => [r.slices.language, r.bucketStartMs, r.seen, r.kept]).sort(),
+      [
+        ['en', bucket(50), 1, 0],
+        ['hi', bucket(10), 4, 2],
+      ].sort(),
+    );
+  });
+
   it('remembers how far each partition was written, the furthest mark winning', async () => {
     await store.recordProgress(
       'g',

@@ -1,4 +1,4 @@
-import type { SampleDecision, SamplingPolicy } from '@livegrade/core';
+import { eventTimeOf, type SampleDecision, type SamplingPolicy } from '@livegrade/core';
 import type { Repository } from '@livegrade/store';
 import { completeDecisionRow, completeSpanRow } from '@livegrade/store';
 import type { HoldToken, OffsetHolds } from './offset-holds.ts';
@@ -54,6 +54,8 @@ export class DecisionWriter {
       policy: SamplingPolicy;
       buffer: TraceBuffer;
       holds: OffsetHolds;
+      /** the sampler's clock: a trace's event time is never after the moment it is decided */
+      now: () => number;
       /** how far back a trace decided "not kept" can still be promoted (sampling.recent_horizon) */
       horizonMs: number;
       /** retries `write` until it succeeds or the sampler stops */
@@ -139,9 +141,8 @@ export class DecisionWriter {
           decision = { sampled: prior.reason !== '', reason: prior.reason, weight: prior.weight };
           this.stats.adopted++;
         } else {
-          // the arrival time, not the round's: a round decides many traces at once, and
-          // the policy's rate estimate must see them spread as they came in
-          decision = policy.decide(p.facts, p.traceId, p.firstSeenMs);
+          // the trace's own time: a backlog read in one round still counts in the hours it happened in
+          decision = policy.decide(p.facts, p.traceId, eventTimeOf(p.facts, this.deps.now()));
         }
         if (p.early) this.stats.early++;
         this.stats.traces++;

@@ -9,7 +9,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '@livegrade/bus';
-import { orphanWaitMs, SamplingPolicy, verdictWaitMs } from '@livegrade/core';
+import { BUCKET_MS, HOUR_MS, orphanWaitMs, SamplingPolicy, sliceKeyOf, verdictWaitMs } from '@livegrade/core';
 import type { Logger } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
 import type { SamplerConfig } from './config.ts';
@@ -31,6 +31,7 @@ export type SamplerStore = Pick<
   | 'setRecentHorizon'
   | 'recordProgress'
   | 'progressOf'
+  | 'sliceSuccesses'
 >;
 
 export interface SamplerDeps {
@@ -115,9 +116,13 @@ export function createSampler(deps: SamplerDeps): Sampler {
   let abandoning = false;
   const background: BatchControl = { heartbeat: async () => {}, isRunning: () => running && !abandoning };
 
+  const policy = new SamplingPolicy(sampling);
+  /** resolves once the policy holds the store's record of the last hour: set at the first assignment */
+  let seeded: Promise<void> | undefined;
   const writer = new DecisionWriter({
     store,
-    policy: new SamplingPolicy(sampling),
+    policy,
+    now,
     buffer,
     holds: spanHolds,
     horizonMs: sampling.recent_horizon,
@@ -179,8 +184,29 @@ export function createSampler(deps: SamplerDeps): Sampler {
     counts.dlq += rejected.length;
   }
 
+  /**
+   * A restarted sampler continues each slice's hour where the store left it,
+   * instead of starting cold and keeping every slice's first target anew.
+   */
+  async function seedPolicy() {
+    const started = Date.now();
+    try {
+      const rows = await store.sliceSuccesses(sampling.slice_by, BUCKET_MS, HOUR_MS + BUCKET_MS);
+      const key = sliceKeyOf(sampling.slice_by);
+      for (const r of rows) policy.seed(key(r.decisionType, r.slices), r.bucketStartMs, r.seen, r.kept);
+      logger.info({ buckets: rows.length, ms: Date.now() - started }, 'sampling policy seeded from the store');
+    } catch (err) {
+      logger.warn(
+        { err: (err as Error).message },
+        'could not read the last hour of decisions; slices start cold (their first successes are all kept)',
+      );
+    }
+  }
+
   async function onSpans(batch: Batch, control: BatchControl) {
     const { partition } = batch;
+    // no trace is buffered, so none decided, before the policy knows the last hour
+    await seeded;
     if (fresh.delete(partition)) {
       const known = await progress;
       // progress unknown (the store did not answer at assignment): every trace read is a suspect
@@ -236,6 +262,8 @@ export function createSampler(deps: SamplerDeps): Sampler {
 
   function onAssign(assigned: TopicPartition[]) {
     const spans = new Set(assigned.filter((a) => a.topic === config.topics.spans).map((a) => a.partition));
+    // once: later assignments keep the policy's own record, which includes this member's unwritten decisions
+    seeded ??= seedPolicy();
     // consumption restarts from the committed offsets of every assigned partition
     abandoning = false;
     writer.abandon();
