@@ -88,8 +88,6 @@ async function keptBySlice(rig: SamplerRig): Promise<Record<Slice, Kept>> {
   return out;
 }
 
-const total = (sizes: Partial<Record<Slice, number>>) => Object.values(sizes).reduce((a, b) => a + b, 0);
-
 async function allDecided(rig: SamplerRig, n: number) {
   await waitFor(
     `${n} decisions`,
