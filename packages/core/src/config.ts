@@ -59,7 +59,9 @@ export const SamplingSchema = section({
     .number()
     .positive('must be greater than 0')
     .default(100)
-    .describe('kept successful traces each slice aims for per hour; rare slices are kept whole, large ones thinned'),
+    .describe(
+      'successful traces each slice keeps whole per hour before it is thinned: a slice below it is kept whole, a busy one keeps about twice it',
+    ),
   min_probability: z
     .number()
     .gt(0, 'must be greater than 0 and at most 1')

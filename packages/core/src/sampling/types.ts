@@ -7,7 +7,7 @@
 export interface SamplingConfig {
   /** slice dimensions stratified on, besides decision_type (livegrade.slice.<dim>) */
   slice_by: string[];
-  /** kept successes each slice aims for per hour */
+  /** successes each slice keeps whole per clock hour (event time) before it is thinned */
   per_slice_target_per_hour: number;
   /** lower bound of a slice's keep probability, so a huge slice is never invisible */
   min_probability: number;
