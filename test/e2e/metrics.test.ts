@@ -30,6 +30,7 @@ const FAMILIES = [
   'livegrade_sampler_kept_traces_total',
   'livegrade_sampler_dlq_messages_total',
   'livegrade_sampler_buffered_traces',
+  'livegrade_sampler_event_time_lag_seconds',
   'livegrade_store_insert_seconds',
   'livegrade_store_inserted_rows_total',
   'livegrade_scorer_window_seconds',

@@ -127,6 +127,10 @@ for (const { mode, brokers, skip } of modes) {
       backlogSampler = await backlogRig.startSampler(SAMPLING);
       await allDecided(backlogRig, traffic.length);
       outcomes.backlog = await keptBySlice(backlogRig);
+      // what an on-call engineer watches while a backlog drains: how far behind the traffic's own time it decides
+      const newest = Math.max(...traffic.map((t) => t.spans[0]!.endMs));
+      const lag = backlogSampler.stats().eventTimeLagMs;
+      assert.ok(Math.abs(lag - (Date.now() - newest)) < 60_000, `event time lag ${lag} ms`);
     });
 
     it('keeps the slice below target whole both ways, and about as many of the others', () => {

@@ -25,6 +25,8 @@ export interface WriterStats {
   keptByReason: Record<string, number>;
   /** traces decided "not kept" whose failure arrived afterwards, in a late span, and that were kept then */
   keptAfterDecision: number;
+  /** the latest event time among the traces decided (0 before the first): how far a backlog has come */
+  newestEventMs: number;
 }
 
 /**
@@ -46,6 +48,7 @@ export class DecisionWriter {
     adopted: 0,
     keptByReason: {},
     keptAfterDecision: 0,
+    newestEventMs: 0,
   };
 
   constructor(
@@ -142,7 +145,9 @@ export class DecisionWriter {
           this.stats.adopted++;
         } else {
           // the trace's own time: a backlog read in one round still counts in the hours it happened in
-          decision = policy.decide(p.facts, p.traceId, eventTimeOf(p.facts, this.deps.now()));
+          const eventMs = eventTimeOf(p.facts, this.deps.now());
+          if (eventMs > this.stats.newestEventMs) this.stats.newestEventMs = eventMs;
+          decision = policy.decide(p.facts, p.traceId, eventMs);
         }
         if (p.early) this.stats.early++;
         this.stats.traces++;

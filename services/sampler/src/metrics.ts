@@ -26,7 +26,19 @@ export function registerSamplerMetrics(
   );
   counterFrom(registry, `${m}dlq_messages_total`, 'messages sent to the DLQ', () => stats().dlq);
   counterFrom(registry, `${m}late_promotions_total`, 'traces kept after a late verdict', () => stats().promoted);
+  counterFrom(
+    registry,
+    `${m}late_traces_total`,
+    "successes decided more than 1 h 55 min behind their slice's newest trace, at its current rate and counted in no hour",
+    () => stats().lateDecisions,
+  );
   gaugeFrom(registry, `${m}buffered_traces`, 'traces buffered undecided', () => stats().buffered);
+  gaugeFrom(
+    registry,
+    `${m}event_time_lag_seconds`,
+    'now less the latest event time (root span end) among decided traces: about decision_wait when live, how far behind a backlog is',
+    () => stats().eventTimeLagMs / 1000,
+  );
   gaugeFrom(
     registry,
     `${m}promotions_waiting`,

@@ -61,6 +61,10 @@ export interface SamplerStats extends WriterStats {
   promotionsWaiting: number;
   /** verdicts whose decision never showed up within the wait */
   promotionsUnmatched: number;
+  /** the sampler's clock less the latest event time decided: about decision_wait live, hours in a backlog */
+  eventTimeLagMs: number;
+  /** traces decided more than MAX_LATENESS_MS behind their slice's newest, at its current rate */
+  lateDecisions: number;
 }
 
 export interface Sampler {
@@ -386,6 +390,8 @@ export function createSampler(deps: SamplerDeps): Sampler {
       promoted: promotion.stats.promoted + writer.stats.keptAfterDecision,
       promotionsWaiting: promotion.waiting,
       promotionsUnmatched: promotion.stats.unmatched,
+      eventTimeLagMs: writer.stats.newestEventMs > 0 ? Math.max(0, now() - writer.stats.newestEventMs) : 0,
+      lateDecisions: policy.lateDecisions,
     }),
     lag: () => consumer?.lag() ?? [],
   };

@@ -60,6 +60,8 @@ export class SamplingPolicy {
   private readonly maxSlices: number;
   private readonly moveEvery: number;
   private tick = 0;
+  /** successes decided further behind their slice's newest than MAX_LATENESS_MS */
+  lateDecisions = 0;
 
   constructor(
     private readonly config: SamplingConfig,
@@ -120,7 +122,8 @@ export class SamplingPolicy {
   private probability(m: SliceMoment): number {
     const target = this.config.per_slice_target_per_hour;
     // a trace whose hour is no longer held cannot take part in it: the slice's current rate thins it
-    if (!m.late && m.keptInHour < target) return 1;
+    if (m.late) this.lateDecisions++;
+    else if (m.keptInHour < target) return 1;
     const p = target / m.trailingHour;
     if (!(p < 1)) return 1;
     // biome-ignore lint/complexity/useMathMinMax: a NaN must fall through to the bound, never become p
