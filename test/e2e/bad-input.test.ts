@@ -8,8 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { type ConsumedMessage, createKafkaBus } from '@livegrade/bus';
 import { encodeTraces } from '@livegrade/otlp';
+import type { SamplerStore } from '@livegrade/sampler';
 import { requireKafka } from '../support/infra.ts';
 import { startTestInstance } from '../support/instance.ts';
+import { type SamplerRig, startSamplerRig } from '../support/sampler-rig.ts';
 import { countVisible } from '../support/store.ts';
 import { generateTraces } from '../support/traffic.ts';
 import { waitFor } from '../support/wait.ts';
@@ -161,6 +163,72 @@ describe('poison messages on Kafka go to the DLQ with their reason', { skip: kaf
         ? true
         : undefined,
     );
+  });
+});
+
+describe('a trace whose rows the store refuses goes to the DLQ; the partition moves on', {
+  skip: kafka.ok ? false : kafka.skip,
+}, () => {
+  let rig: SamplerRig;
+  after(() => rig?.close());
+
+  it("stores every other trace once, dead-letters that one with the engine's reason, and commits past it", async () => {
+    rig = await startSamplerRig(kafka.ok ? kafka.url : '', 'refused', 1);
+    const traces = generateTraces({ traces: 300, seed: 16, errorRate: 0 });
+    const poison = traces[137]!;
+    let inserts = 0;
+    // the real engine refuses the row: the poison trace's span rows are mangled on their way in
+    const mangling = (store: SamplerStore): SamplerStore =>
+      new Proxy(store, {
+        get(target, key, receiver) {
+          if (key !== 'insertEncoded') return Reflect.get(target, key, receiver);
+          return (table: 'recent_spans' | 'decisions', body: string) => {
+            inserts++;
+            const lines = body
+              .split('\n')
+              .map((l) => (l.includes(poison.traceId) && table === 'recent_spans' ? '[1,' : l));
+            return target.insertEncoded(table, lines.join('\n'));
+          };
+        },
+      });
+    const sampler = await rig.startSampler({ decision_wait: 200 }, { store: mangling });
+    await rig.sendTraces(traces);
+
+    const bus = createKafkaBus({ brokers: [kafka.ok ? kafka.url : ''] });
+    const dead: ConsumedMessage[] = [];
+    const dlq = bus.consumer({ groupId: `${rig.topics.dlq}-reader`, topics: [rig.topics.dlq], fromBeginning: true });
+    await dlq.run(async (batch) => {
+      dead.push(...batch.messages);
+    });
+    await waitFor('the poison trace in the DLQ', async () => (dead.length >= 1 ? true : undefined));
+    await bus.close();
+    await waitFor('every other decision stored', async () =>
+      (await countVisible(rig.store, 'SELECT count() FROM decisions FINAL')) === 299 ? true : undefined,
+    );
+    await waitFor('the partition committed to its end', async () =>
+      sampler.lag().every((l) => l.lag === 0) && sampler.stats().buffered === 0 ? true : undefined,
+    );
+
+    assert.equal(dead.length, 1);
+    const [m] = dead as [ConsumedMessage];
+    assert.equal(m.key, poison.traceId);
+    assert.equal(m.headers['livegrade.dlq.format'], 'rows');
+    assert.match(
+      m.headers['livegrade.dlq.reason'] ?? '',
+      /^the store refused its recent_spans rows: .*(brackets|parse)/is,
+    );
+    assert.match(m.headers['livegrade.dlq.source'] ?? '', new RegExp(`^${rig.topics.spans}/0/\\d+$`));
+    const rows = JSON.parse(m.value.toString()) as { recent_spans: unknown[][]; decisions: unknown[][] };
+    assert.equal(rows.recent_spans.length, poison.spans.length, 'the rows it was refused, as they were sent');
+    assert.equal(rows.decisions.length, 1);
+    assert.equal(
+      await countVisible(rig.store, `SELECT count() FROM decisions WHERE trace_id = '${poison.traceId}'`),
+      0,
+      'nothing of the refused trace is half-written',
+    );
+    // halving rounds to isolate one trace: a few dozen inserts, not a retry loop
+    assert.ok(inserts < 60, `${inserts} inserts`);
+    assert.equal(sampler.stats().dlq, 1);
   });
 });
 

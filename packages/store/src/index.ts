@@ -12,6 +12,7 @@ export * from './evalset.ts';
 export type { InsertObservation, InsertObserver } from './insert-timing.ts';
 export * from './migrate.ts';
 export * from './read-only-sql.ts';
+export * from './refused-rows.ts';
 export * from './repository.ts';
 export * from './request-error.ts';
 export * from './rows.ts';

@@ -8,6 +8,7 @@ import {
   encodeDecisionRow,
   encodeSpanRow,
   ForbiddenQueryError,
+  isRefusedRows,
   migrate,
   NOT_KEPT,
   openStore,
@@ -229,6 +230,18 @@ describe('store on the embedded ClickHouse engine', () => {
         ['hi', bucket(10), 4, 2],
       ].sort(),
     );
+  });
+
+  it('tells rows the engine refuses from a store that is down or busy', async () => {
+    const refused = await store.insertEncoded('recent_spans', '[1,\n').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(refused, 'the engine refuses a truncated row');
+    assert.equal(isRefusedRows(refused), true, String(refused));
+    assert.equal(isRefusedRows(new Error('connect ECONNREFUSED 127.0.0.1:8123')), false);
+    assert.equal(isRefusedRows(Object.assign(new Error('Timeout'), { type: 'TIMEOUT_EXCEEDED' })), false);
+    assert.equal(isRefusedRows(undefined), false);
   });
 
   it('remembers how far each partition was written, the furthest mark winning', async () => {

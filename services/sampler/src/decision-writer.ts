@@ -1,6 +1,6 @@
 import { eventTimeOf, type SampleDecision, type SamplingPolicy } from '@livegrade/core';
 import type { Repository } from '@livegrade/store';
-import { completeDecisionRow, completeSpanRow } from '@livegrade/store';
+import { completeDecisionRow, completeSpanRow, isRefusedRows } from '@livegrade/store';
 import type { HoldToken, OffsetHolds } from './offset-holds.ts';
 import type { Pending, TraceBuffer } from './trace-buffer.ts';
 
@@ -28,6 +28,18 @@ export interface WriterStats {
   /** the latest event time among the traces decided (0 before the first): how far a backlog has come */
   newestEventMs: number;
 }
+
+/** A trace whose rows the store refuses whatever the retry: its completed rows and why. */
+export interface RefusedTrace {
+  traceId: string;
+  partition: number;
+  /** of the messages its spans came from */
+  offsets: number[];
+  rows: { recent_spans: string[]; decisions: string[] };
+  reason: string;
+}
+
+type Table = 'recent_spans' | 'decisions';
 
 /**
  * Decides the traces the buffer hands over and writes them: every span to
@@ -61,8 +73,13 @@ export class DecisionWriter {
       now: () => number;
       /** how far back a trace decided "not kept" can still be promoted (sampling.recent_horizon) */
       horizonMs: number;
-      /** retries `write` until it succeeds or the sampler stops */
-      untilWritten: (what: string, write: () => Promise<void>) => Promise<void>;
+      /**
+       * retries `write` until it succeeds or the sampler stops; with `permanent`, an error it
+       * recognises is thrown at once instead
+       */
+      untilWritten: (what: string, write: () => Promise<void>, permanent?: (err: unknown) => boolean) => Promise<void>;
+      /** traces whose rows the store refused: to the DLQ, before their offsets are released */
+      deadLetter: (refused: RefusedTrace[]) => Promise<void>;
       /** called after each write, with the highest offset it wrote from, per partition */
       afterWrite: (writtenThrough: Map<number, number>) => Promise<void>;
     },
@@ -122,8 +139,7 @@ export class DecisionWriter {
         adopted = await store.decidedTraces(suspects);
       });
     }
-    const spanLines: string[] = [];
-    const decisionLines: string[] = [];
+    const rows: RefusedTrace['rows'][] = [];
     const held: HoldToken[][] = [];
     const promote = new Map<string, Set<string>>(); // reason → trace ids
     for (const p of round) {
@@ -155,19 +171,31 @@ export class DecisionWriter {
           this.stats.keptByReason[decision.reason] = (this.stats.keptByReason[decision.reason] ?? 0) + 1;
       }
       const sample = { reason: decision.sampled ? decision.reason : '', weight: decision.weight };
-      for (const s of p.spans) spanLines.push(completeSpanRow(s, sample));
-      for (const d of p.decisions) decisionLines.push(completeDecisionRow(d, sample));
+      rows.push({
+        recent_spans: p.spans.map((s) => completeSpanRow(s, sample)),
+        decisions: p.decisions.map((d) => completeDecisionRow(d, sample)),
+      });
       this.stats.spans += p.spans.length;
       this.stats.decisions += p.decisions.length;
       held.push(p.holds);
       // settle before the write: chunks arriving meanwhile follow this decision in a later round
       if (!p.decision) buffer.settle(p, decision as SampleDecision);
     }
-    const spansBody = spanLines.join('');
-    const decisionsBody = decisionLines.join('');
-    await this.deps.untilWritten('spans', () => store.insertEncoded('recent_spans', spansBody));
+    const refused = new Map<number, string>();
+    await this.insertSplitting('recent_spans', rows, refused);
     // decisions last: a decision row is the signal that its trace is in the store
-    await this.deps.untilWritten('decisions', () => store.insertEncoded('decisions', decisionsBody));
+    await this.insertSplitting('decisions', rows, refused);
+    if (refused.size > 0) {
+      await this.deps.deadLetter(
+        [...refused].map(([i, reason]) => ({
+          traceId: round[i]!.traceId,
+          partition: round[i]!.partition,
+          offsets: held[i]!.map((h) => h.offset),
+          rows: rows[i]!,
+          reason,
+        })),
+      );
+    }
     for (const [reason, ids] of promote) {
       await this.deps.untilWritten('promotion', () =>
         store.promoteTraces([...ids], reason, Date.now() - this.deps.horizonMs),
@@ -182,5 +210,33 @@ export class DecisionWriter {
       }
     }
     await this.deps.afterWrite(writtenThrough);
+  }
+
+  /**
+   * Inserts the round's rows of one table. When the store refuses the rows
+   * themselves (isRefusedRows), the round is split in halves until the
+   * traces it refuses stand alone: those are recorded in `refused` and left
+   * out, so one bad trace costs about 2·log2(round) inserts instead of
+   * stalling its partition. Traces refused for the first table are left out
+   * of the second.
+   */
+  private async insertSplitting(table: Table, rows: RefusedTrace['rows'][], refused: Map<number, string>) {
+    const write = async (traces: number[]): Promise<void> => {
+      const body = traces.map((i) => rows[i]![table].join('')).join('');
+      if (body === '') return;
+      try {
+        await this.deps.untilWritten(table, () => this.deps.store.insertEncoded(table, body), isRefusedRows);
+      } catch (err) {
+        if (!isRefusedRows(err)) throw err;
+        if (traces.length === 1) {
+          refused.set(traces[0]!, `the store refused its ${table} rows: ${(err as Error).message}`);
+          return;
+        }
+        const half = traces.length >> 1;
+        await write(traces.slice(0, half));
+        await write(traces.slice(half));
+      }
+    };
+    await write([...rows.keys()].filter((i) => !refused.has(i)));
   }
 }

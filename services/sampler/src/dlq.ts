@@ -16,3 +16,30 @@ export function toDlqMessage(topic: string, partition: number, m: ConsumedMessag
     },
   };
 }
+
+/**
+ * A trace the store refused: its original messages may hold other traces
+ * that were stored, so the DLQ gets the rows it was refused, by table
+ * (`livegrade.dlq.format: rows`, each row as JSONCompactEachRow would take it),
+ * and the offsets of the messages its spans came from.
+ */
+export function refusedToDlqMessage(
+  topic: string,
+  trace: { traceId: string; partition: number; offsets: number[] },
+  rows: Record<string, string[]>,
+  reason: string,
+): OutgoingMessage {
+  const tables = Object.entries(rows).map(
+    ([table, lines]) => `${JSON.stringify(table)}:[${lines.map((l) => l.trimEnd()).join(',')}]`,
+  );
+  return {
+    key: trace.traceId,
+    value: Buffer.from(`{${tables.join(',')}}`),
+    headers: {
+      'livegrade.dlq.reason': reason.slice(0, 2000),
+      'livegrade.dlq.source': `${topic}/${trace.partition}/${[...new Set(trace.offsets)].join(',')}`,
+      'livegrade.dlq.format': 'rows',
+      'livegrade.dlq.at': new Date().toISOString(),
+    },
+  };
+}

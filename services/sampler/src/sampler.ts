@@ -14,7 +14,7 @@ import type { Logger } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
 import type { SamplerConfig } from './config.ts';
 import { DecisionWriter, type WriterStats } from './decision-writer.ts';
-import { toDlqMessage } from './dlq.ts';
+import { refusedToDlqMessage, toDlqMessage } from './dlq.ts';
 import { type Rejected, traceChunksOf, verdictRowsOf } from './extract.ts';
 import { LatePromotion } from './late-promotion.ts';
 import { OffsetHolds } from './offset-holds.ts';
@@ -130,7 +130,20 @@ export function createSampler(deps: SamplerDeps): Sampler {
     buffer,
     holds: spanHolds,
     horizonMs: sampling.recent_horizon,
-    untilWritten: (what, write) => untilWritten(what, write, background, logger, retry),
+    untilWritten: (what, write, permanent) => untilWritten(what, write, background, logger, { ...retry, permanent }),
+    deadLetter: async (refused) => {
+      const producer = dlq;
+      if (!producer) throw new Error('the DLQ producer is not open');
+      const messages = refused.map((r) => {
+        logger.warn(
+          { trace: r.traceId, partition: r.partition, reason: r.reason },
+          'trace sent to DLQ: the store refused its rows',
+        );
+        return refusedToDlqMessage(config.topics.spans, r, r.rows, r.reason);
+      });
+      await untilWritten('dlq', () => producer.send(config.topics.dlq, messages), background, logger, retry);
+      counts.dlq += refused.length;
+    },
     afterWrite: async (writtenThrough) => {
       // before the commit: a successor then knows which replayed traces may already be decided
       await untilWritten(
