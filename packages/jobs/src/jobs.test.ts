@@ -521,6 +521,23 @@ for (const mode of ['memory', 'bullmq'] as const) {
     });
 
     if (mode === 'bullmq') {
+      it('keeps a schedule running after Redis lost its data (a restart without persistence)', async () => {
+        const { jobs, prefix } = open();
+        const q = jobs.queue(TEST_QUEUE);
+        let runs = 0;
+        q.process(async (job) => {
+          if (job.name === 'work') runs++;
+        });
+        await q.schedule('tick', 1000, 'work', { n: 1 });
+        await waitFor('a scheduled run', async () => (runs >= 1 ? true : undefined), { timeoutMs: 10_000 });
+        // what a Redis restarted without an AOF holds: nothing of this queue, its scheduler included
+        await deleteKeys(prefix);
+        const before = runs;
+        await waitFor('scheduled runs again', async () => (runs >= before + 2 ? true : undefined), {
+          timeoutMs: 10_000,
+        });
+      });
+
       it('runs a job again, exactly once, after its worker was killed mid-job', async () => {
         const { jobs, prefix } = open(newPrefix(), { lockDurationMs: 1000, stalledIntervalMs: 1000 });
         const q = jobs.queue(TEST_QUEUE);

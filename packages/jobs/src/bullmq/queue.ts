@@ -100,6 +100,8 @@ export class BullQueue implements JobQueue<JobsContract> {
   readonly name: string;
   private readonly queue: Queue;
   private readonly workers = new Set<Worker>();
+  /** the schedules this process declared, kept asserted (see schedule()) */
+  private readonly schedules = new Map<string, { timer: NodeJS.Timeout; inflight: Promise<unknown> }>();
   private closing?: Promise<void>;
 
   constructor(
@@ -145,24 +147,58 @@ export class BullQueue implements JobQueue<JobsContract> {
     return { id: o.jobId, added: stored === null || Number(stored) === timestamp };
   }
 
+  /**
+   * The scheduler lives in Redis: a Redis that comes back without its data
+   * (no persistence, a failover to an empty replica, a flush) has none, and
+   * nothing would ever run it again. So this process declares it again
+   * every everyMs (at most every minute) until unschedule() or close(): the
+   * upsert of an unchanged scheduler keeps its next run, so this moves
+   * nothing while Redis keeps its data.
+   */
   async schedule(schedulerId: string, everyMs: number, name: string, data: unknown): Promise<void> {
     this.checkOpen();
     checkSchedule(this.name, schedulerId, everyMs);
     const payload = parsePayload(this.contract, name, data);
-    await this.queue.upsertJobScheduler(
-      schedulerId,
-      { every: everyMs },
-      {
-        name,
-        data: payload,
-        opts: { ...RETENTION, attempts: DEFAULT_ATTEMPTS, backoff: storedBackoff(DEFAULT_BACKOFF) },
-      },
-    );
+    const upsert = () =>
+      this.queue.upsertJobScheduler(
+        schedulerId,
+        { every: everyMs },
+        {
+          name,
+          data: payload,
+          opts: { ...RETENTION, attempts: DEFAULT_ATTEMPTS, backoff: storedBackoff(DEFAULT_BACKOFF) },
+        },
+      );
+    await this.stopAsserting(schedulerId);
+    await upsert();
+    const entry = {
+      inflight: Promise.resolve() as Promise<unknown>,
+      timer: setInterval(
+        () => {
+          if (this.closing) return;
+          // Redis down: the connection logs it, and the next round tries again
+          entry.inflight = upsert().catch(() => {});
+        },
+        Math.min(Math.max(everyMs, 1000), 60_000),
+      ),
+    };
+    entry.timer.unref();
+    this.schedules.set(schedulerId, entry);
   }
 
   async unschedule(schedulerId: string): Promise<void> {
     this.checkOpen();
+    await this.stopAsserting(schedulerId);
     await this.queue.removeJobScheduler(schedulerId);
+  }
+
+  /** stops declaring a schedule again, once a declaration under way has landed */
+  private async stopAsserting(schedulerId: string): Promise<void> {
+    const entry = this.schedules.get(schedulerId);
+    if (!entry) return;
+    clearInterval(entry.timer);
+    this.schedules.delete(schedulerId);
+    await entry.inflight;
   }
 
   process(handler: Handler<JobsContract>, opts: ProcessOptions = {}): Worker {
@@ -261,6 +297,7 @@ export class BullQueue implements JobQueue<JobsContract> {
   /** closes the workers (waiting for their active jobs), then the queue */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await Promise.all([...this.schedules.keys()].map((id) => this.stopAsserting(id)));
       await Promise.all([...this.workers].map((w) => w.close()));
       await this.queue.close();
     })();
