@@ -3,7 +3,7 @@
 // silence does, windows out of order, and a receiver that refuses.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { type AlertsConfig, parseConfig, type SliceMetricRow } from '@livegrade/core';
+import { type AlertsConfig, parseConfig, QUEUES, type SliceMetricRow } from '@livegrade/core';
 import { createJobs, type Jobs } from '@livegrade/jobs';
 import { createLogger } from '@livegrade/runtime';
 import { openStore, type Store } from '@livegrade/store';
@@ -72,14 +72,14 @@ describe('alerter on the embedded store', () => {
   afterEach(stop);
 
   /** a fresh alerter process: new queues, the same store */
-  async function start(alerts: AlertsConfig) {
+  async function start(alerts: AlertsConfig, extra: { replayEveryMs?: number } = {}) {
     await stop();
     jobs = createJobs({ logger: createLogger('silent') });
     alerter = createAlerter({
       jobs,
       store,
       logger: createLogger('silent'),
-      config: alerterConfig(alerts, { backoffMs: 50, maxBackoffMs: 200 }),
+      config: { ...alerterConfig(alerts, { backoffMs: 50, maxBackoffMs: 200 }), ...extra },
       env: { HOOK_URL: receiver.url },
       now: () => wall,
     });
@@ -179,5 +179,26 @@ describe('alerter on the embedded store', () => {
     );
     assert.match(events[0]!.detail, /no_service/);
     assert.deepEqual(await store.pendingDeliveries(0), [], 'a rejected delivery is final: not replayed');
+  });
+
+  it('delivers, once and without a restart, an alert whose delivery job could not be queued', async () => {
+    await start(alertsConfig({ name: 'unqueued', for: '0s' }), { replayEveryMs: 200 });
+    // Redis down at the moment the evaluation queues the delivery: the notification is
+    // in the outbox and the watermark has moved, so a retry of the evaluation queues nothing
+    const queue = jobs!.queue(QUEUES.alertDelivery);
+    const add = queue.add.bind(queue);
+    let refused = 0;
+    queue.add = (async (...args: Parameters<typeof add>) => {
+      if (refused++ === 0) throw new Error('Redis is down (test)');
+      return add(...args);
+    }) as typeof queue.add;
+    await assert.rejects(evaluate(30, [HI]), /Redis is down/);
+    const id = `unqueued.firing.${T0 + 30 * WINDOW}`;
+    const mine = () => receiver.delivered().filter((r) => JSON.stringify(r.body).includes(id));
+    await waitFor('the alert delivered by the replay', async () => (mine().length > 0 ? true : undefined), {
+      timeoutMs: 5000,
+    });
+    await new Promise((r) => setTimeout(r, 600)); // three more replays: none sends it again
+    assert.equal(mine().length, 1);
   });
 });

@@ -20,7 +20,10 @@ export interface Alerter {
   stop(): Promise<void>;
   /** evaluates one scored window now, in this process (tests, bench) */
   evaluate(window: ScoreWindowJob): Promise<WindowEvaluation>;
-  /** queues again every recent notification without a final delivery outcome; returns how many were queued */
+  /**
+   * queues again every recent notification without a final delivery outcome
+   * (at start and every replayEveryMs); returns how many were queued
+   */
   replay(): Promise<number>;
   stats(): AlerterStats;
 }
@@ -62,6 +65,7 @@ export function createAlerter(deps: {
     return s;
   };
   const workers: Worker[] = [];
+  let replaying: NodeJS.Timeout | undefined;
 
   async function evaluate(window: ScoreWindowJob): Promise<WindowEvaluation> {
     try {
@@ -97,8 +101,7 @@ export function createAlerter(deps: {
     let queued = 0;
     for (const p of pending) {
       if (!Object.hasOwn(config.alerts.receivers, p.receiver)) continue;
-      await queueDeliveries({ deliveries, config }, { id: p.notification, receivers: [p.receiver] });
-      queued++;
+      queued += await queueDeliveries({ deliveries, config }, { id: p.notification, receivers: [p.receiver] });
     }
     if (queued > 0) logger.info({ queued }, 'notifications without a delivery outcome queued again');
     return queued;
@@ -113,8 +116,14 @@ export function createAlerter(deps: {
         deliveries.process(async (job) => runDelivery(job), { concurrency: config.delivery.concurrency }),
       );
       await replay();
+      replaying = setInterval(() => {
+        replay().catch((err: Error) => logger.warn({ err: err.message }, 'outbox replay failed; trying again later'));
+      }, config.replayEveryMs);
+      replaying.unref();
     },
     async stop() {
+      clearInterval(replaying);
+      replaying = undefined;
       await Promise.all(workers.splice(0).map((w) => w.close()));
     },
     evaluate,

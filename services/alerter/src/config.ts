@@ -15,8 +15,18 @@ export interface DeliveryPolicy {
 export interface AlerterConfig {
   alerts: AlertsConfig;
   delivery: DeliveryPolicy;
-  /** notifications this recent with no final delivery outcome are queued again at start (the outbox replay) */
+  /**
+   * notifications this recent with no final delivery outcome are queued again
+   * (the outbox replay): at start, and every replayEveryMs
+   */
   replayHorizonMs: number;
+  /**
+   * how often the outbox is replayed while the alerter runs, so a delivery
+   * job lost without a restart (Redis down while an evaluation queued it,
+   * Redis back without its data) is queued again; a job still there is not
+   * queued twice (its id)
+   */
+  replayEveryMs: number;
 }
 
 /**
@@ -37,5 +47,10 @@ export function alerterConfig(
   alerts: AlertsConfig = DEFAULT_CONFIG.alerts,
   delivery: Partial<DeliveryPolicy> = {},
 ): AlerterConfig {
-  return { alerts, delivery: { ...DEFAULT_DELIVERY, ...delivery }, replayHorizonMs: 24 * 3600_000 };
+  return {
+    alerts,
+    delivery: { ...DEFAULT_DELIVERY, ...delivery },
+    replayHorizonMs: 24 * 3600_000,
+    replayEveryMs: 60_000,
+  };
 }

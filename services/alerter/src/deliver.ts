@@ -61,6 +61,15 @@ export async function deliver(
     await record('rejected', 0, `receiver "${receiver}" is no longer configured`, '', n);
     throw new UnrecoverableJobError(`receiver "${receiver}" is not configured`);
   }
+  // a job queued again for a notification that did reach this receiver (the
+  // outbox replay racing a delivery whose job Redis lost): not sent twice
+  const done = (await store.alertEvents({ notification: id, kind: 'delivery' })).find(
+    (e) => e.receiver === receiver && e.outcome === 'delivered',
+  );
+  if (done) {
+    deps.logger.info({ notification: id, receiver }, 'alert already delivered: not sent again');
+    return { status: done.status, ref: done.ref };
+  }
   try {
     const sender = deps.sender(receiver);
     const parent = await parentOf(store, n, receiver);

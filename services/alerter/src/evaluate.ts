@@ -92,16 +92,20 @@ export async function evaluateWindow(deps: EvaluateDeps, window: ScoreWindowJob)
   return out;
 }
 
-/** One delivery job per receiver; the job id makes queuing it again (a re-run, the outbox replay) a no-op. */
+/**
+ * One delivery job per receiver; the job id makes queuing it again (a re-run,
+ * the outbox replay) a no-op. Returns how many jobs were added.
+ */
 export async function queueDeliveries(
   deps: Pick<EvaluateDeps, 'deliveries' | 'config'>,
   n: Pick<Notification, 'id' | 'receivers'>,
   only?: string,
-): Promise<void> {
+): Promise<number> {
   const p = deps.config.delivery;
+  let added = 0;
   for (const receiver of n.receivers) {
     if (only !== undefined && receiver !== only) continue;
-    await deps.deliveries.add(
+    const r = await deps.deliveries.add(
       'deliver',
       { notification: n.id, receiver },
       {
@@ -112,7 +116,9 @@ export async function queueDeliveries(
         jitter: p.jitter,
       },
     );
+    if (r.added) added++;
   }
+  return added;
 }
 
 export function deliveryJobId(notification: string, receiver: string): string {
