@@ -1,5 +1,14 @@
-import type { Attributes, AttrValue, FlatSpan, SpanEvent } from '@livegrade/core';
+import type { Attributes, FlatSpan, SpanEvent } from '@livegrade/core';
 import protobuf from 'protobufjs/minimal.js';
+import {
+  checkDepth,
+  knownEnum,
+  MAX_SPAN_KIND,
+  MAX_STATUS_CODE,
+  type RawValue,
+  setKey,
+  toAttrValue,
+} from './any-value.ts';
 import { detectFormat, OtlpDecodeError, type OtlpFormat } from './errors.ts';
 import { toHex } from './hex.ts';
 import { decodeJsonTraces } from './json.ts';
@@ -140,7 +149,7 @@ function decodeSpan(r: Reader, end: number, where: string): FlatSpan {
         span.name = r.string();
         break;
       case S.kind:
-        span.kind = r.int32();
+        span.kind = knownEnum(r.int32(), MAX_SPAN_KIND);
         break;
       case S.startTimeUnixNano:
         span.startMs = nanosToMs(r);
@@ -158,7 +167,8 @@ function decodeSpan(r: Reader, end: number, where: string): FlatSpan {
         const stop = r.uint32() + r.pos;
         while (r.pos < stop) {
           const st = r.uint32();
-          if (st >>> 3 === F.status.code && (st & 7) === WT.varint) span.statusCode = r.int32();
+          if (st >>> 3 === F.status.code && (st & 7) === WT.varint)
+            span.statusCode = knownEnum(r.int32(), MAX_STATUS_CODE);
           else if (st >>> 3 === F.status.message && (st & 7) === WT.ldelim) span.statusMessage = r.string();
           else r.skipType(st & 7);
         }
@@ -192,20 +202,36 @@ function decodeEvent(r: Reader): SpanEvent {
 function decodeKeyValue(r: Reader, into: Attributes) {
   const stop = r.uint32() + r.pos;
   let key = '';
-  let value: AttrValue = null;
+  let value: RawValue = null;
   while (r.pos < stop) {
     const t = r.uint32();
     const field = t >>> 3;
     if (field === F.keyValue.key && (t & 7) === WT.ldelim) key = r.string();
-    else if (field === F.keyValue.value && (t & 7) === WT.ldelim) value = decodeAnyValue(r);
+    else if (field === F.keyValue.value && (t & 7) === WT.ldelim) value = decodeAnyValue(r, 1, key);
     else r.skipType(t & 7);
   }
-  into[key] = value;
+  setKey(into, key, toAttrValue(value));
 }
 
-function decodeAnyValue(r: Reader): AttrValue {
+/** A KeyValue inside a kvlist: its value stays raw, the outermost attribute stringifies the whole map once. */
+function decodeRawKeyValue(r: Reader, into: Record<string, RawValue>, depth: number, where: string) {
   const stop = r.uint32() + r.pos;
-  let value: AttrValue = null;
+  let key = '';
+  let value: RawValue = null;
+  while (r.pos < stop) {
+    const t = r.uint32();
+    const field = t >>> 3;
+    if (field === F.keyValue.key && (t & 7) === WT.ldelim) key = r.string();
+    else if (field === F.keyValue.value && (t & 7) === WT.ldelim) value = decodeAnyValue(r, depth, where);
+    else r.skipType(t & 7);
+  }
+  setKey(into, key, value);
+}
+
+function decodeAnyValue(r: Reader, depth: number, key: string): RawValue {
+  checkDepth(depth, `attribute "${key.slice(0, 100)}"`);
+  const stop = r.uint32() + r.pos;
+  let value: RawValue = null;
   while (r.pos < stop) {
     const t = r.uint32();
     const A = F.anyValue;
@@ -226,10 +252,10 @@ function decodeAnyValue(r: Reader): AttrValue {
         break;
       case A.array: {
         const end = r.uint32() + r.pos;
-        const arr: AttrValue[] = [];
+        const arr: RawValue[] = [];
         while (r.pos < end) {
           const at = r.uint32();
-          if (at >>> 3 === F.arrayValue.values && (at & 7) === WT.ldelim) arr.push(decodeAnyValue(r));
+          if (at >>> 3 === F.arrayValue.values && (at & 7) === WT.ldelim) arr.push(decodeAnyValue(r, depth + 1, key));
           else r.skipType(at & 7);
         }
         value = arr;
@@ -237,14 +263,14 @@ function decodeAnyValue(r: Reader): AttrValue {
       }
       case A.kvlist: {
         const end = r.uint32() + r.pos;
-        const obj: Attributes = {};
+        const obj: Record<string, RawValue> = {};
         while (r.pos < end) {
           const kt = r.uint32();
-          if (kt >>> 3 === F.keyValueList.values && (kt & 7) === WT.ldelim) decodeKeyValue(r, obj);
+          if (kt >>> 3 === F.keyValueList.values && (kt & 7) === WT.ldelim) decodeRawKeyValue(r, obj, depth + 1, key);
           else r.skipType(kt & 7);
         }
-        // a map inside an attribute is kept as its JSON text: attribute columns hold scalars
-        value = JSON.stringify(obj);
+        // a map inside an attribute is kept as its JSON text (toAttrValue): attribute columns hold scalars
+        value = obj;
         break;
       }
       case A.bytes:

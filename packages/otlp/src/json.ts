@@ -1,4 +1,13 @@
-import type { Attributes, AttrValue, FlatSpan, SpanEvent } from '@livegrade/core';
+import type { Attributes, FlatSpan, SpanEvent } from '@livegrade/core';
+import {
+  checkDepth,
+  knownEnum,
+  MAX_SPAN_KIND,
+  MAX_STATUS_CODE,
+  type RawValue,
+  setKey,
+  toAttrValue,
+} from './any-value.ts';
 import { OtlpDecodeError } from './errors.ts';
 import { HEX_ID } from './hex.ts';
 
@@ -17,13 +26,29 @@ function list(o: Json, camel: string, snake: string, where: string): Json[] {
   const v = field(o, camel, snake);
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new OtlpDecodeError(`${camel} must be an array (${where})`);
+  v.forEach((item, i) => {
+    if (!isObject(item)) throw new OtlpDecodeError(`${camel}[${i}] must be an object (${where})`);
+  });
   return v as Json[];
 }
 
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// fatal: OTLP JSON is UTF-8 (RFC 8259); a lenient decode would store U+FFFD in place of what was sent
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function decodeJsonTraces(payload: Uint8Array): FlatSpan[] {
   let doc: unknown;
+  let text: string;
   try {
-    doc = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    text = utf8.decode(payload);
+  } catch {
+    throw new OtlpDecodeError('not valid OTLP JSON: the text is not valid UTF-8');
+  }
+  try {
+    doc = JSON.parse(text);
   } catch (err) {
     throw new OtlpDecodeError(`not valid OTLP JSON: ${(err as Error).message}`);
   }
@@ -47,10 +72,10 @@ export function decodeJsonTraces(payload: Uint8Array): FlatSpan[] {
           spanId: id(field(s, 'spanId', 'span_id'), HEX_ID.span, 'spanId', 16, at, true),
           parentSpanId: id(field(s, 'parentSpanId', 'parent_span_id'), HEX_ID.span, 'parentSpanId', 16, at, false),
           name: typeof s.name === 'string' ? s.name : '',
-          kind: enumValue(s.kind, SPAN_KINDS),
+          kind: knownEnum(enumValue(s.kind, SPAN_KINDS), MAX_SPAN_KIND),
           startMs: nanos(field(s, 'startTimeUnixNano', 'start_time_unix_nano'), `${at}.startTimeUnixNano`),
           endMs: nanos(field(s, 'endTimeUnixNano', 'end_time_unix_nano'), `${at}.endTimeUnixNano`),
-          statusCode: enumValue(status.code, STATUS_CODES),
+          statusCode: knownEnum(enumValue(status.code, STATUS_CODES), MAX_STATUS_CODE),
           statusMessage: typeof status.message === 'string' ? status.message : '',
           serviceName: typeof service === 'string' ? service : '',
           scopeName,
@@ -98,30 +123,36 @@ function id(v: unknown, pattern: RegExp, what: string, chars: number, where: str
   return s;
 }
 
-/** int64 nanoseconds as string or number → float ms. Strings are split to keep precision past 2^53. */
+/** Nanoseconds fit OTLP's fixed64: past 2^64 - 1 a time is not one any SDK can send. */
+const MAX_NANOS = 18446744073709551615n;
+
+/** fixed64 nanoseconds as string or number → float ms. Strings are split to keep precision past 2^53. */
 function nanos(v: unknown, where: string): number {
   if (v === undefined || v === null) return 0;
-  if (typeof v === 'number') return v / 1e6;
-  if (typeof v === 'string' && /^\d+$/.test(v)) {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number(MAX_NANOS)) return v / 1e6;
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v) && BigInt(v) <= MAX_NANOS) {
     if (v.length <= 6) return Number(v) / 1e6;
     return Number(v.slice(0, -6)) + Number(v.slice(-6)) / 1e6;
   }
-  throw new OtlpDecodeError(`time must be an integer of nanoseconds, got ${JSON.stringify(v)} (${where})`);
+  throw new OtlpDecodeError(
+    `time must be a whole number of nanoseconds from 0 to 2^64-1, got ${JSON.stringify(v)?.slice(0, 100)} (${where})`,
+  );
 }
 
 function attributes(v: unknown, where: string): Attributes {
   const out: Attributes = {};
   if (v === undefined || v === null) return out;
   if (!Array.isArray(v)) throw new OtlpDecodeError(`attributes must be an array (${where})`);
-  for (const kv of v as Json[]) {
-    if (typeof kv?.key !== 'string') throw new OtlpDecodeError(`attribute without a key (${where})`);
-    out[kv.key] = anyValue(kv.value as Json | undefined);
+  for (const kv of v as unknown[]) {
+    if (!isObject(kv) || typeof kv.key !== 'string') throw new OtlpDecodeError(`attribute without a key (${where})`);
+    setKey(out, kv.key, toAttrValue(anyValue(kv.value, 1, `${where}.attributes["${kv.key.slice(0, 100)}"]`)));
   }
   return out;
 }
 
-function anyValue(v: Json | undefined): AttrValue {
-  if (!v || typeof v !== 'object') return null;
+function anyValue(v: unknown, depth: number, where: string): RawValue {
+  if (!isObject(v)) return null;
+  checkDepth(depth, where);
   const s = field(v, 'stringValue', 'string_value');
   if (s !== undefined) return String(s);
   const b = field(v, 'boolValue', 'bool_value');
@@ -130,13 +161,19 @@ function anyValue(v: Json | undefined): AttrValue {
   if (i !== undefined) return Number(i);
   const d = field(v, 'doubleValue', 'double_value');
   if (d !== undefined) return Number(d);
-  const a = field(v, 'arrayValue', 'array_value') as Json | undefined;
-  if (a !== undefined) return ((a?.values as Json[] | undefined) ?? []).map((x) => anyValue(x));
-  const kv = field(v, 'kvlistValue', 'kvlist_value') as Json | undefined;
+  const a = field(v, 'arrayValue', 'array_value');
+  if (a !== undefined) {
+    const values = isObject(a) && Array.isArray(a.values) ? a.values : [];
+    return values.map((x) => anyValue(x, depth + 1, where));
+  }
+  const kv = field(v, 'kvlistValue', 'kvlist_value');
   if (kv !== undefined) {
-    const obj: Attributes = {};
-    for (const e of (kv?.values as Json[] | undefined) ?? []) obj[String(e.key)] = anyValue(e.value as Json);
-    return JSON.stringify(obj);
+    const obj: Record<string, RawValue> = {};
+    const values = isObject(kv) && Array.isArray(kv.values) ? kv.values : [];
+    for (const e of values) {
+      if (isObject(e)) setKey(obj, String(e.key), anyValue(e.value, depth + 1, where));
+    }
+    return obj;
   }
   const by = field(v, 'bytesValue', 'bytes_value');
   if (by !== undefined) return String(by);

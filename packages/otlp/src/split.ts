@@ -29,8 +29,8 @@ interface Resource {
 
 /**
  * One request per trace id, so each can be its own Kafka message keyed by
- * trace id. Protobuf input is regrouped by copying the encoded resource,
- * scope and span bytes: nothing is decoded that is not needed.
+ * trace id. Protobuf input is checked by decoding it as the sampler will,
+ * then regrouped by copying the encoded resource, scope and span bytes.
  */
 export function splitByTrace(payload: Uint8Array, format: OtlpFormat = detectFormat(payload)): TracePayload[] {
   if (format === 'json') {
@@ -42,6 +42,9 @@ export function splitByTrace(payload: Uint8Array, format: OtlpFormat = detectFor
     }
     return [...byTrace].map(([traceId, spans]) => ({ traceId, payload: encodeTraces(spans), spanCount: spans.length }));
   }
+  // Regrouping copies bytes it does not look into; decoding first refuses here, with a 400 the
+  // client sees, what the sampler would otherwise dead-letter after the client was told 200.
+  decodeTraces(payload, 'protobuf');
   let traces: Map<string, Map<number, Resource>>;
   try {
     traces = regroup(Reader.create(payload));
