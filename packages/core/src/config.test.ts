@@ -333,6 +333,21 @@ describe('config errors name the key and the value', () => {
     ]);
   });
 
+  it('reports a value nested too deep to print, or not finite, instead of throwing something else', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 50_000; i++) deep = [deep];
+    // JSON.stringify of the value in the message overflowed the stack: a RangeError escaped instead
+    assert.match(problems({ sampling: { slice_by: deep } }), /sampling\.slice_by\[0\]: .* \(got \[\.\.\.\]\)/);
+    assert.match(problems({ zz: { a: deep } }), /zz: unknown key .* \(got \{\.\.\.\}\)/);
+    // JSON would print both as null
+    const notFinite = problems({
+      sampling: { min_probability: Number.NaN, per_slice_target_per_hour: Number.POSITIVE_INFINITY },
+    });
+    assert.match(notFinite, /sampling\.min_probability: .* \(got NaN\)/);
+    assert.match(notFinite, /sampling\.per_slice_target_per_hour: .* \(got Infinity\)/);
+    assert.match(problems({ sampling: { max_buffered_traces: 10n } }), /max_buffered_traces: .* \(got 10\)/);
+  });
+
   it('never echoes a value under a key that looks secret', () => {
     const message = problems({ slack_webhook_url: 'https://hooks.slack.com/services/T000/B000/XXXX' });
     assert.match(message, /slack_webhook_url: unknown key .* \(got \(hidden\)\)/);

@@ -341,7 +341,7 @@ function problem(source: string, path: PropertyKey[], message: string, input: un
 function isSecret(path: PropertyKey[], value: unknown): boolean {
   if (path.some((p) => typeof p === 'string' && SECRET.test(p))) return true;
   // a URL pasted where a receiver's url_env (or any receiver key) belongs
-  return path[0] === 'alerts' && path[1] === 'receivers' && (JSON.stringify(value) ?? '').includes('://');
+  return path[0] === 'alerts' && path[1] === 'receivers' && preview(value).includes('://');
 }
 
 /** The dotted path, naming the rule when it is inside one: `alerts.rules[2] (override-rate): window`. */
@@ -366,8 +366,24 @@ function valueAt(input: unknown, path: PropertyKey[]): { found: boolean; value?:
 }
 
 function show(value: unknown): string {
-  const text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
+  const text = value === undefined ? 'nothing' : preview(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * A value as JSON for a message, without throwing: JSON.stringify recurses,
+ * so a value nested a few thousand levels deep overflowed the stack and the
+ * RangeError replaced the report; a BigInt made it throw a TypeError. NaN
+ * and Infinity keep their names, where JSON would say null.
+ */
+function preview(value: unknown): string {
+  if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    if (Array.isArray(value)) return '[...]';
+    return value !== null && typeof value === 'object' ? '{...}' : String(value);
+  }
 }
 
 /** The keys the schema allows in the mapping at `path`, for the unknown-key hint. */

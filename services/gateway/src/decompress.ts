@@ -19,6 +19,11 @@ export function registerDecompression(app: FastifyInstance) {
         statusCode: 415,
       });
     }
+    // zlib's own message ("incorrect header check") does not say it was about the content-encoding;
+    // this listener runs before fastify's, which answers 400 with the message
+    out.once('error', (err: Error) => {
+      err.message = `body is not valid ${encoding} data (content-encoding: ${encoding}): ${err.message}`;
+    });
     // tells fastify the wire length, so its Content-Length check still holds
     (out as Readable & { receivedEncodedLength?: number }).receivedEncodedLength = 0;
     payload.on('data', (chunk: Buffer) => {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from '@livegrade/runtime';
 import { createHttpServer, type Logger } from '@livegrade/runtime';
 import { createBusHandoff } from './bus-handoff.ts';
 import type { GatewayConfig } from './config.ts';
+import { registerContentTypeCheck } from './content-type.ts';
 import { registerDecompression } from './decompress.ts';
 import { countRequests, emptyGatewayStats, type GatewayStats } from './stats.ts';
 import { registerTraces } from './traces.ts';
@@ -43,6 +44,7 @@ export function createGateway(deps: { bus: Bus; logger: Logger; config: GatewayC
     }
   });
   countRequests(app, stats);
+  registerContentTypeCheck(app);
   registerDecompression(app);
   app.get('/healthz', async () => ({ ok: true }));
   const handoff = createBusHandoff(producer, config.sendTimeoutMs, logger.child({ service: 'gateway' }));
