@@ -12,82 +12,39 @@
 // at W3: one firing message, one resolve. Rule `overrides-now` (for: 0 →
 // the flaky webhook) fires at W1 while the webhook answers 500 three times
 // and then 429; it fires again at W4 while the webhook is down and the
-// whole instance restarts.
+// whole instance restarts. The scenario (config, traffic, windows) is in
+// test/faults/support/slack-alerting.ts, shared with the fault row `slack down`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Instance, type StartOptions, startInstance } from '@livegrade/cli';
-import { DEFAULT_CONFIG, type LivegradeConfig, parseConfig } from '@livegrade/core';
-import { activateBaseline, registerBaseline } from '@livegrade/store';
+import {
+  alertingConfig,
+  alertingWindows,
+  notificationOf,
+  REFUND_HI,
+  RESHIP_EN,
+  scoreAndEvaluate as scoreAndEvaluateOn,
+  seedAlerting,
+} from '../faults/support/slack-alerting.ts';
 import { tempDataDir, testEnv } from '../support/env.ts';
 import { type FakeReceiver, startFakeReceiver } from '../support/fake-receiver.ts';
 import { redisPrefixCleanup, requireKafka, requireRedis, uniqueKafkaNames } from '../support/infra.ts';
 import type { Mode } from '../support/instance.ts';
-import { reviewedTraffic, sendReviewed } from '../support/reviewed-service.ts';
 import { waitFor } from '../support/wait.ts';
 
 const kafka = await requireKafka();
 const redis = await requireRedis();
-
-const MIN = 60_000;
-const TYPES = ['refund', 'reship'];
-const LANGS = ['en', 'hi', 'de', 'pt', 'fr', 'es', 'ja', 'ar'];
-const PER_SLICE = 150;
-const REFUND_HI = 'decision_type=refund,language=hi';
-const RESHIP_EN = 'decision_type=reship,language=en';
-
-function configWith(alerts: unknown): LivegradeConfig {
-  const parsed = parseConfig({
-    scoring: {
-      // the scheduled tick only ever scores windows an hour old or more: the
-      // windows of this test are all younger, so the tick never moves a rule's
-      // watermark past them
-      interval: '1h',
-      lag: '1h',
-      catch_up: 0,
-      windows: ['15m'],
-      slices: [['decision_type'], ['decision_type', 'language']],
-      min_samples: 100,
-    },
-    alerts,
-  });
-  return { ...parsed, sampling: { ...DEFAULT_CONFIG.sampling, decision_wait: 200 } };
-}
-
-const ALERTS = {
-  receivers: { slack: { type: 'slack' }, flaky: { type: 'webhook', url_env: 'FLAKY_WEBHOOK_URL' } },
-  rules: [
-    {
-      name: 'overrides',
-      metric: 'override_rate',
-      window: '15m',
-      slices: ['*', ['decision_type'], ['decision_type', 'language']],
-      condition: 'degraded',
-      for: '15m',
-      severity: 'critical',
-      receivers: ['slack'],
-    },
-    {
-      name: 'overrides-now',
-      metric: 'override_rate',
-      window: '15m',
-      condition: 'degraded',
-      receivers: ['flaky'],
-    },
-  ],
-};
 
 for (const mode of ['kafka', 'embedded'] as Mode[]) {
   const missing = mode === 'kafka' ? [kafka, redis].find((r) => !r.ok) : undefined;
   const skip = missing && !missing.ok ? missing.skip : false;
 
   describe(`alerting end to end (${mode})`, { skip }, () => {
-    const end = Math.floor(Date.now() / MIN) * MIN;
-    const w = (k: number) => ({ window_ms: 15 * MIN, end_ms: end - (4 - k) * 15 * MIN });
-    const [W1, W2, W3, W4] = [w(1), w(2), w(3), w(4)];
-    const baselineRange = { from: end - 180 * MIN, to: end - 120 * MIN };
+    const windows = alertingWindows();
+    const [W1, W2, W3, W4] = windows.windows as [Window, Window, Window, Window];
     const data = tempDataDir();
     const prefix = `lgtest-alerting-${process.pid}-${Date.now().toString(36)}`;
-    const config = configWith(ALERTS);
+    const config = alertingConfig();
     let slack: FakeReceiver;
     let flaky: FakeReceiver;
     let instance: Instance;
@@ -116,25 +73,7 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
         alertDelivery: { backoffMs: 200, maxBackoffMs: 2000 },
       };
       instance = await startInstance(env, options);
-      const phase = (k: number, changed?: string, seed = k) =>
-        reviewedTraffic(TYPES, LANGS, {
-          from: w(k).end_ms - w(k).window_ms,
-          to: w(k).end_ms,
-          perSlice: PER_SLICE,
-          overrideRate: 0.05,
-          overrideRateOf: (type, lang) => (`decision_type=${type},language=${lang}` === changed ? 0.3 : 0.05),
-          seed,
-        });
-      const traffic = [
-        ...reviewedTraffic(TYPES, LANGS, { ...baselineRange, perSlice: PER_SLICE, overrideRate: 0.05, seed: 9 }),
-        ...phase(1, REFUND_HI),
-        ...phase(2, REFUND_HI),
-        ...phase(3),
-        ...phase(4, RESHIP_EN),
-      ];
-      await sendReviewed(instance, traffic);
-      await registerBaseline(instance.store!, config.scoring, { name: 'v1', ...baselineRange });
-      await activateBaseline(instance.store!, 'v1');
+      await seedAlerting(instance, config, windows);
     });
 
     after(async () => {
@@ -146,13 +85,7 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
     });
 
     /** scores a window and waits until both rules have evaluated it */
-    async function scoreAndEvaluate(window: { window_ms: number; end_ms: number }) {
-      await instance.scorer!.score(window);
-      await waitFor(`both rules evaluated the window ending ${new Date(window.end_ms).toISOString()}`, async () => {
-        const marks = await instance.store!.ruleWatermarks();
-        return ['overrides', 'overrides-now'].every((r) => (marks.get(r) ?? 0) >= window.end_ms) ? true : undefined;
-      });
-    }
+    const scoreAndEvaluate = (window: Window) => scoreAndEvaluateOn(instance, window);
 
     it('a degraded slice reaches Slack once, with its figures; its recovery once', async () => {
       // the flaky webhook of overrides-now (which fires at W1) fails first
@@ -248,7 +181,4 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
   });
 }
 
-/** the id of the notification a generic webhook body carries */
-function notificationOf(body: unknown): string | undefined {
-  return (body as { notification?: { id?: string } } | null)?.notification?.id;
-}
+type Window = { window_ms: number; end_ms: number };

@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Sampler, SamplerStore } from '@livegrade/sampler';
+import { joinAndLeave, settle } from '../faults/support/replicas-handover.ts';
 import { requireKafka } from '../support/infra.ts';
 import { type SamplerRig, startSamplerRig } from '../support/sampler-rig.ts';
-import { countRaw, countVisible } from '../support/store.ts';
+import { countRaw } from '../support/store.ts';
 import { generateTraces } from '../support/traffic.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -30,18 +31,13 @@ for (let run = 1; run <= runs; run++) {
     after(() => rig?.close());
 
     it('decides every trace exactly once and writes one row per decision', async () => {
-      const sampling = { decision_wait: 500 };
-      const a = await rig.startSampler(sampling);
-      let b: Sampler | undefined;
       // steady traffic for ~6 s, as in production: a rebalance then finds members mid-batch
-      const step = 15;
-      for (let i = 0; i < N; i += step) {
-        await rig.sendTraces(traces.slice(i, i + step));
-        if (i === 900) b = await rig.startSampler(sampling); // b joins: the group rebalances
-        if (i === 2100) await a.stop(); // a leaves: b takes every partition
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      await exactlyOnce(rig, N, a, b as Sampler);
+      const { a, b } = await joinAndLeave(rig, traces, {
+        sampling: { decision_wait: 500 },
+        joinAt: 900,
+        leaveAt: 2100,
+      });
+      await exactlyOnce(rig, N, a, b);
       assert.ok(a.stats().handovers >= 1, 'a handed over before b got partitions');
     });
   });
@@ -139,18 +135,10 @@ async function exactlyOnce(rig: SamplerRig, n: number, a: Sampler, b: Sampler) {
 
 /** Waits for `n` decisions and for both replicas to settle, asserts one readable row each, returns their stats. */
 async function oneRowEach(rig: SamplerRig, n: number, a: Sampler, b: Sampler): Promise<string> {
-  await waitFor(
-    `${n} decisions`,
-    async () => ((await countVisible(rig.store, 'SELECT count() FROM decisions')) >= n ? true : undefined),
-    { timeoutMs: 120_000 },
-  );
-  // a second decision of a trace would land shortly after the first: let the replicas settle
-  await waitFor('both replicas idle', async () => (a.stats().buffered + b.stats().buffered === 0 ? true : undefined));
-  await new Promise((r) => setTimeout(r, 1000));
-  const how = JSON.stringify({ a: pick(a.stats()), b: pick(b.stats()) });
-  assert.equal(await countVisible(rig.store, 'SELECT count() FROM decisions'), n, `one row per decision: ${how}`);
-  assert.equal(await countVisible(rig.store, 'SELECT count(DISTINCT decision_id) FROM decisions'), n);
-  return how;
+  const s = await settle(rig, n, a, b);
+  assert.equal(s.visible, n, `one row per decision: ${s.how}`);
+  assert.equal(s.distinct, n);
+  return s.how;
 }
 
 function slowDecisions(store: SamplerStore, ms: number, onSlow: () => void): SamplerStore {
@@ -164,8 +152,4 @@ function slowDecisions(store: SamplerStore, ms: number, onSlow: () => void): Sam
       return store.insertEncoded(table, body);
     },
   };
-}
-
-function pick(s: ReturnType<Sampler['stats']>) {
-  return { traces: s.traces, adopted: s.adopted, early: s.early, handovers: s.handovers };
 }
