@@ -200,21 +200,18 @@ function decodeEvent(r: Reader): SpanEvent {
 
 /** Reads one length-delimited KeyValue into `into`. */
 function decodeKeyValue(r: Reader, into: Attributes) {
-  const stop = r.uint32() + r.pos;
-  let key = '';
-  let value: RawValue = null;
-  while (r.pos < stop) {
-    const t = r.uint32();
-    const field = t >>> 3;
-    if (field === F.keyValue.key && (t & 7) === WT.ldelim) key = r.string();
-    else if (field === F.keyValue.value && (t & 7) === WT.ldelim) value = decodeAnyValue(r, 1, key);
-    else r.skipType(t & 7);
-  }
+  const [key, value] = readKeyValue(r, 1);
   setKey(into, key, toAttrValue(value));
 }
 
 /** A KeyValue inside a kvlist: its value stays raw, the outermost attribute stringifies the whole map once. */
 function decodeRawKeyValue(r: Reader, into: Record<string, RawValue>, depth: number, where: string) {
+  const [key, value] = readKeyValue(r, depth, where);
+  setKey(into, key, value);
+}
+
+/** `where`: the outermost attribute's key, for the depth error; an attribute's own key when omitted. */
+function readKeyValue(r: Reader, depth: number, where?: string): [string, RawValue] {
   const stop = r.uint32() + r.pos;
   let key = '';
   let value: RawValue = null;
@@ -222,10 +219,10 @@ function decodeRawKeyValue(r: Reader, into: Record<string, RawValue>, depth: num
     const t = r.uint32();
     const field = t >>> 3;
     if (field === F.keyValue.key && (t & 7) === WT.ldelim) key = r.string();
-    else if (field === F.keyValue.value && (t & 7) === WT.ldelim) value = decodeAnyValue(r, depth, where);
+    else if (field === F.keyValue.value && (t & 7) === WT.ldelim) value = decodeAnyValue(r, depth, where ?? key);
     else r.skipType(t & 7);
   }
-  setKey(into, key, value);
+  return [key, value];
 }
 
 function decodeAnyValue(r: Reader, depth: number, key: string): RawValue {
