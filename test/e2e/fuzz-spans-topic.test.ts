@@ -10,6 +10,7 @@ import { decodeTraces, encodeTraces } from '@livegrade/otlp';
 import type { Sampler } from '@livegrade/sampler';
 import { Kafka, logLevel } from 'kafkajs';
 import {
+  assertMemoryBounded,
   type BadMessage,
   badMessages,
   fuzzSeconds,
@@ -24,16 +25,6 @@ import { type GeneratedTrace, generateTraces } from '../support/traffic.ts';
 import { waitFor } from '../support/wait.ts';
 
 const kafka = await requireKafka();
-const MB = 1024 * 1024;
-/** growth of what JavaScript retains (heap and Buffers, after a full GC) from the warm-up to the end */
-const RETAINED_BOUND = 200 * MB;
-/**
- * RSS also holds what native code keeps: the ClickHouse engine runs in this
- * process and zlib and the allocator keep arenas, so it grows while the heap
- * stays flat (+150 MB for the gateway alone, +260-330 MB with the store, over
- * 20-75 s): a bound against runaway growth, not a leak check.
- */
-const RSS_BOUND = 512 * MB;
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CASE = 'livegrade.fuzz.case';
@@ -161,12 +152,6 @@ describe('fuzzing the spans topic with bad messages', { skip: kafka.ok ? false :
     assert.deepEqual(failures.slice(0, 20), [], `seed ${seed} (LIVEGRADE_FUZZ_SEED=${seed} replays it)`);
     assert.ok(expected.length > 0 && expected.length < bad.size, 'the run mixes refused and accepted odd input');
     assert.ok(warm, 'the run ended before its warm-up did');
-    const retained = (m: NodeJS.MemoryUsage) => m.heapUsed + m.arrayBuffers;
-    const grew = (a: number, b: number) => `${((b - a) / MB).toFixed(0)} MB`;
-    assert.ok(
-      retained(end) - retained(warm) < RETAINED_BOUND,
-      `heap and Buffers grew by ${grew(retained(warm), retained(end))}`,
-    );
-    assert.ok(end.rss - warm.rss < RSS_BOUND, `rss grew by ${grew(warm.rss, end.rss)}`);
+    assertMemoryBounded(warm, end);
   });
 });

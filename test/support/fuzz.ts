@@ -1,6 +1,7 @@
 // Seeded generators of bad input for the fuzz tests (issue 16: bad input
 // never stalls or crashes). Everything is drawn from one PRNG, so a failing
 // case is reproduced by its seed and index alone.
+import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { deflateSync, gzipSync } from 'node:zlib';
@@ -852,4 +853,26 @@ export function settledMemory(): NodeJS.MemoryUsage {
 export function showMemory(m: NodeJS.MemoryUsage): string {
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
   return `rss ${mb(m.rss)}, heap ${mb(m.heapUsed)}, buffers ${mb(m.arrayBuffers)}`;
+}
+
+const MB = 1024 * 1024;
+/** growth of what JavaScript retains (heap and Buffers, after a full GC) from the warm-up to the end */
+const RETAINED_BOUND = 200 * MB;
+/**
+ * RSS also holds what native code keeps: the ClickHouse engine runs in this
+ * process and zlib and the allocator keep arenas, so it grows while the heap
+ * stays flat (+150 MB for the gateway alone, +260-330 MB with the store, over
+ * 20-75 s): a bound against runaway growth, not a leak check.
+ */
+const RSS_BOUND = 512 * MB;
+
+/** Fails when memory grew past the bounds above between the warm-up and the end of a fuzz run. */
+export function assertMemoryBounded(warm: NodeJS.MemoryUsage, end: NodeJS.MemoryUsage): void {
+  const retained = (m: NodeJS.MemoryUsage) => m.heapUsed + m.arrayBuffers;
+  const grew = (a: number, b: number) => `${((b - a) / MB).toFixed(0)} MB`;
+  assert.ok(
+    retained(end) - retained(warm) < RETAINED_BOUND,
+    `heap and Buffers grew by ${grew(retained(warm), retained(end))}`,
+  );
+  assert.ok(end.rss - warm.rss < RSS_BOUND, `rss grew by ${grew(warm.rss, end.rss)}`);
 }
