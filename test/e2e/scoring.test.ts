@@ -26,8 +26,12 @@ const CHANGED = 'decision_type=refund,language=hi';
 const config: LivegradeConfig = {
   ...DEFAULT_CONFIG,
   sampling: { ...DEFAULT_CONFIG.sampling, decision_wait: 200 },
-  // the scheduled tick scores hourly windows; this test queues its own windows
-  scoring: { ...DEFAULT_CONFIG.scoring, interval: 3_600_000, catch_up: 0, min_samples: 100 },
+  // This test queues its own windows. The scheduled tick at start-up queues
+  // the windows ending at the last whole hour before now − lag; with lag 1h
+  // that is always older than the test's windows (ending now and 15 min ago).
+  // With a short lag, a test started at minute 15 of an hour found its
+  // "changed" window already scored by the tick, empty, before any traffic.
+  scoring: { ...DEFAULT_CONFIG.scoring, interval: 3_600_000, lag: 3_600_000, catch_up: 0, min_samples: 100 },
 };
 
 for (const mode of ['kafka', 'embedded'] as Mode[]) {
