@@ -77,7 +77,7 @@ export interface Sampler {
 }
 
 /**
- * Kafka → ClickHouse with tail-based sampling (DESIGN.md §5). Spans are
+ * Kafka → ClickHouse with tail-based sampling (docs/ARCHITECTURE.md §5). Spans are
  * buffered per trace until the root ends plus decision_wait, then the trace
  * is decided by the policy in core and written. A partition's offset is
  * committed only up to its oldest message not yet written, so a crash or a

@@ -1,4 +1,5 @@
-import { pairDimension, silenceApplies, sliceOfPairs, slicePairs } from './silence.ts';
+import { containsPairs, type SlicePair, sliceOfPairs, slicePairs } from '../slice/index.ts';
+import { silenceApplies } from './silence.ts';
 import { step } from './state.ts';
 import type {
   AlertRule,
@@ -54,7 +55,7 @@ export function evaluateRule(input: RuleEvaluationInput): RuleEvaluation {
     let s = slices.get(slice);
     if (!s) {
       const pairs = slicePairs(slice);
-      s = { pairs, dims: pairs.map(pairDimension) };
+      s = { pairs, dims: pairs.map((p) => p.dim) };
       slices.set(slice, s);
     }
     return s;
@@ -143,8 +144,8 @@ export function notificationId(rule: string, kind: NotificationKind, at: number)
 }
 
 export interface SliceInfo {
-  /** `dim=value` pairs, sorted by dimension as in the key */
-  pairs: string[];
+  /** the key's pairs, sorted by dimension as in the key */
+  pairs: SlicePair[];
   dims: string[];
 }
 
@@ -222,8 +223,7 @@ function suppressorOf(
   return (slice) => {
     const { pairs, dims } = info(slice);
     if (active.length > 0) {
-      const have = new Set(pairs);
-      const silence = active.find((s) => s.pairs.every((p) => have.has(p)));
+      const silence = active.find((s) => containsPairs(pairs, s.pairs));
       if (silence) return { slice, reason: 'silenced', silence: silence.id };
     }
     for (const set of firingSets) {

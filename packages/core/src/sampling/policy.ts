@@ -1,7 +1,7 @@
 import type { SampleDecision } from '../decision.ts';
+import { type SliceKeyFn, sliceKeyOf } from '../slice/index.ts';
 import { traceUniform } from './hash.ts';
 import { SliceHours, type SliceMoment } from './slice-hours.ts';
-import { type SliceKeyFn, sliceKeyOf } from './slice-key.ts';
 import type { KeepReason, SamplingConfig, TraceFacts } from './types.ts';
 
 export const DEFAULT_MAX_SLICES = 100_000;
@@ -28,7 +28,7 @@ const KEEP: Record<Exclude<KeepReason, 'stratified' | 'late_feedback' | 'late_ov
 };
 
 /**
- * The tail-sampling decision (DESIGN.md §5), pure: the caller supplies the
+ * The tail-sampling decision (docs/ARCHITECTURE.md §5), pure: the caller supplies the
  * trace's facts and its event time. Failures and sensitive decisions are
  * always kept; every other trace (a success) is kept with a per-slice
  * probability p and weighted 1/p:
