@@ -121,7 +121,7 @@ for (const mode of ['kafka', 'embedded'] as Mode[]) {
       assert.ok(text.includes(`${(row.value! * 100).toFixed(1)}%`), `current value ${row.value} in ${text}`);
       assert.ok(text.includes(`${(row.baseline_value! * 100).toFixed(1)}%`), 'baseline value');
       assert.ok(text.includes(String(row.n)), 'n');
-      assert.match(text, /SELECT[\s\S]*FROM decisions/, 'the SQL listing the sampled failures');
+      assert.match(text, /SELECT[\s\S]*FROM decision_facts\(/, 'the SQL listing the sampled failures');
 
       await scoreAndEvaluate(W3);
       const resolved = await waitFor('the resolve message', async () => slack.delivered()[1]);

@@ -145,7 +145,7 @@ export async function startInstance(env: Env, opts: StartOptions = {}): Promise<
         jobs,
         store: instance.store,
         logger,
-        config: alerterConfig(loaded.config.alerts, opts.alertDelivery),
+        config: alerterConfig(loaded.config.alerts, opts.alertDelivery, env.LIVEGRADE_PUBLIC_URL),
         env: {
           ...(opts.processEnv ?? process.env),
           LIVEGRADE_SLACK_WEBHOOK_URL: env.LIVEGRADE_SLACK_WEBHOOK_URL,

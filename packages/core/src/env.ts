@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Every environment variable livegrade reads, parsed once at start. Unset
- * connection URLs select the embedded mode of that part (DESIGN.md §3).
+ * connection URLs select the embedded mode of that part (docs/ARCHITECTURE.md §3).
  */
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const optionalNonEmpty = z
@@ -86,6 +86,8 @@ export const EnvSchema = z.object({
   LIVEGRADE_SLACK_BOT_TOKEN: optionalNonEmpty,
   /** Slack Web API base URL; only changed to point tests at a local stand-in */
   LIVEGRADE_SLACK_API_URL: optionalNonEmpty.pipe(z.url().optional()),
+  /** Where people reach the dashboard (https://livegrade.example.com): alerts then link to the slice's view */
+  LIVEGRADE_PUBLIC_URL: optionalNonEmpty.pipe(z.url().optional()),
   LIVEGRADE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -108,7 +110,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
 }
 
-/** Which adapters the environment selects (DESIGN.md §3). Modes mix freely. */
+/** Which adapters the environment selects (docs/ARCHITECTURE.md §3). Modes mix freely. */
 export function modesOf(env: Env) {
   return {
     bus: env.LIVEGRADE_KAFKA_BROKERS ? 'kafka' : 'memory',

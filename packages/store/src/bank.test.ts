@@ -141,10 +141,13 @@ describe('regression bank store on the embedded ClickHouse engine', () => {
     const input = 'retire: policy changed';
     const id = caseId('refund', input);
     await store.insertOccurrences([occurrence({ input, decision_id: 'ret-1' })]);
-    await assert.rejects(store.retireCase(id, '  ', 'ana'), (e: unknown) => e instanceof BankError && e.status === 400);
+    await assert.rejects(
+      store.retireCase(id, '  ', 'ana'),
+      (e: unknown) => e instanceof BankError && e.kind === 'invalid',
+    );
     await assert.rejects(
       store.retireCase('c0000000000000000', 'x', 'ana'),
-      (e: unknown) => e instanceof BankError && e.status === 404 && /no case "c0000000000000000"/.test(e.message),
+      (e: unknown) => e instanceof BankError && e.kind === 'not_found' && /no case "c0000000000000000"/.test(e.message),
     );
     const retired = await store.retireCase(id, 'refund policy changed in v7', 'ana', T0 + 1000);
     assert.equal(retired.status, 'retired');
@@ -159,7 +162,7 @@ describe('regression bank store on the embedded ClickHouse engine', () => {
     assert.equal(all?.retired_at, T0 + 1000);
     await assert.rejects(
       store.retireCase(id, 'again', 'bo'),
-      (e: unknown) => e instanceof BankError && e.status === 409 && /already retired/.test(e.message),
+      (e: unknown) => e instanceof BankError && e.kind === 'conflict' && /already retired/.test(e.message),
     );
   });
 

@@ -1,12 +1,10 @@
-import { type ClickHouseClient, ClickHouseError } from '@clickhouse/client';
-import { type BankCase, type BankOccurrence, bankVersion, type CaseReason, caseId, sliceKeyOf } from '@livegrade/core';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { type BankCase, type BankOccurrence, type CaseReason, caseId, RequestError, sliceKeyOf } from '@livegrade/core';
+import { decisionFactsOver } from './decision-facts.ts';
 import { type Int64Text, jsonRows } from './json-rows.ts';
-import { ForbiddenQueryError, QueryLimitError } from './read-only-sql.ts';
-import type { JsonResult, Repository } from './repository.ts';
-import { StoreRequestError } from './request-error.ts';
 
 /** A bank request the user got wrong: the message says what and how to fix it. */
-export class BankError extends StoreRequestError {
+export class BankError extends RequestError {
   override name = 'BankError';
 }
 
@@ -57,10 +55,11 @@ interface CaseRow
 const CAPTURE_PROGRESS = 'capture';
 
 /**
- * The candidates of decisions in `ids` (a subquery yielding decision ids).
- * The human label follows the shared rule (latest senior review, else
- * latest review), ties in time broken by arrival then verdict id so every
- * run picks the same one. Spans are looked up by trace id, sampled_spans'
+ * The candidates of decisions in `ids` (a subquery yielding decision ids),
+ * read from the decision facts (decision-facts.ts), so the human label and
+ * what failed are scoring's. The view is bounded by the ids' own decision
+ * times: it reads verdicts from the earliest of them (less its slack) on,
+ * not the whole table. Spans are looked up by trace id, sampled_spans'
  * sort key, from the decisions found.
  *
  * The known cost: decisions are found by id through the bloom filter of
@@ -72,26 +71,16 @@ const CAPTURE_PROGRESS = 'capture';
  * then bound the read of decisions by ts (README, Performance).
  */
 function candidatesQuery(ids: string, where: string): string {
+  // with no ids, an empty range from now: no decision, and verdicts of the last minutes only
+  const from = `(SELECT coalesce(minOrNull(ts), now64(3)) FROM decisions WHERE decision_id IN (${ids}))`;
+  const to = `(SELECT coalesce(maxOrNull(ts), toDateTime64(0, 3, 'UTC')) + INTERVAL 1 MILLISECOND FROM decisions WHERE decision_id IN (${ids}))`;
   return `
     SELECT d.decision_id AS decision_id, d.trace_id AS trace_id, toUnixTimestamp64Milli(d.ts) AS ts_ms,
       d.decision_type AS decision_type, d.slices AS slices, d.model_version AS model_version, d.label AS model_label,
-      v.human_label AS human_label,
-      (d.is_error OR d.fallback OR d.retried OR d.guardrail OR v.thumbs_down > 0) AS failed,
+      d.reference_label AS human_label, d.flagged AS flagged,
+      (d.failed OR d.thumbs_down) AS failed,
       s.has_input AS has_input, s.input AS input, s.context AS context
-    FROM (
-      SELECT decision_id, trace_id, ts, decision_type, slices, model_version, label, is_error, fallback, retried, guardrail
-      FROM decisions FINAL WHERE decision_id IN (${ids})
-    ) AS d
-    LEFT JOIN (
-      SELECT decision_id,
-        countIf(kind = 'review' AND seniority = 'senior') AS senior_reviews,
-        argMaxIf(label, (ts, ingested_at, verdict_id), kind = 'review' AND seniority = 'senior') AS senior_label,
-        argMaxIf(label, (ts, ingested_at, verdict_id), kind = 'review') AS latest_label,
-        if(senior_reviews > 0, senior_label, latest_label) AS human_label,
-        countIf(kind = 'feedback' AND value = 'thumbs_down') AS thumbs_down
-      FROM verdicts FINAL WHERE decision_id IN (${ids})
-      GROUP BY decision_id
-    ) AS v ON v.decision_id = d.decision_id
+    FROM ${decisionFactsOver(from, to)}
     LEFT JOIN (
       SELECT decision_id,
         max(mapContains(attributes, 'livegrade.input')) AS has_input,
@@ -101,7 +90,7 @@ function candidatesQuery(ids: string, where: string): string {
       WHERE trace_id IN (SELECT trace_id FROM decisions WHERE decision_id IN (${ids})) AND decision_id IN (${ids})
       GROUP BY decision_id
     ) AS s ON s.decision_id = d.decision_id
-    ${where}
+    WHERE d.decision_id IN (${ids}) ${where}
     ORDER BY d.ts, d.decision_id`;
 }
 
@@ -169,13 +158,15 @@ export function createBankRepository(writer: ClickHouseClient) {
 
     /** Retires an active case: it is no longer replayed, and stays listed with --all. */
     async retireCase(id: string, reason: string, by: string, now = Date.now()): Promise<BankCase> {
-      if (reason.trim() === '') throw new BankError('a reason is required to retire a case (--reason "...")');
+      if (reason.trim() === '')
+        throw new BankError('a reason is required to retire a case: say why it no longer applies');
       const found = await bankCase(id);
-      if (!found) throw new BankError(`no case "${id}" in the bank (livegrade bank list --all lists every case)`, 404);
+      if (!found)
+        throw new BankError(`no case "${id}" in the bank (livegrade bank list --all lists every case)`, 'not_found');
       if (found.status === 'retired') {
         throw new BankError(
           `case ${id} was already retired on ${new Date(found.retired_at ?? 0).toISOString()} by ${found.retired_by || 'unknown'}: ${found.retired_reason}`,
-          409,
+          'conflict',
         );
       }
       await writer.insert({
@@ -204,7 +195,7 @@ export function createBankRepository(writer: ClickHouseClient) {
       // only a decision with a review has a human label: feedback alone (thumbs) adds no id to look up
       const ids = `SELECT DISTINCT decision_id FROM verdicts WHERE kind = 'review' AND decision_id IN
         (SELECT decision_id FROM verdicts WHERE ingested_at >= fromUnixTimestamp64Milli({since:Int64}))`;
-      const where = `WHERE human_label != '' AND (human_label != model_label OR failed)
+      const where = `AND human_label != '' AND flagged
         AND (decision_id, human_label) NOT IN (SELECT decision_id, expected_label FROM bank_occurrences FINAL)`;
       return candidates(candidatesQuery(ids, where), { since: Math.floor(since) });
     },
@@ -302,160 +293,4 @@ export function occurrenceOf(
     context: c.context,
     captured_at: opts.capturedAt,
   };
-}
-
-export interface CaptureResult {
-  /** verdicts read were those that arrived at or after this (engine time, epoch ms) */
-  since: number;
-  /** the new watermark */
-  through: number;
-  /** occurrences written: decisions newly captured (or captured again with another expected label) */
-  captured: number;
-  overrides: number;
-  labelled_failures: number;
-  /** cases those occurrences belong to */
-  cases: number;
-  /** candidates left for a later run: no kept input (yet) */
-  skipped_no_input: number;
-}
-
-/**
- * One capture pass: every decision a human overrode, or that failed and
- * has a human label, becomes an occurrence of the case its input
- * fingerprints to. Reads verdicts from the watermark minus `lookbackMs`,
- * writes what is not there yet, then moves the watermark to the engine
- * time the pass started at. Running it twice, or on two workers at once,
- * writes the same rows, which the table collapses.
- */
-export async function captureBank(
-  store: Repository,
-  opts: { sliceBy: readonly string[]; lookbackMs: number },
-): Promise<CaptureResult> {
-  const through = await store.engineNow();
-  const watermark = await store.captureWatermark();
-  const since = watermark === 0 ? 0 : Math.max(0, watermark - opts.lookbackMs);
-  const found = await store.captureCandidates(since);
-  const occurrences = found
-    .filter((c) => c.has_input)
-    .map((c) =>
-      occurrenceOf(c, {
-        sliceBy: opts.sliceBy,
-        reason: c.human_label !== c.model_label ? 'override' : 'labelled_failure',
-        expectedLabel: c.human_label,
-        capturedAt: through,
-      }),
-    );
-  await store.insertOccurrences(occurrences);
-  await store.recordCaptureWatermark(through);
-  return {
-    since,
-    through,
-    captured: occurrences.length,
-    overrides: occurrences.filter((o) => o.reason === 'override').length,
-    labelled_failures: occurrences.filter((o) => o.reason === 'labelled_failure').length,
-    cases: new Set(occurrences.map((o) => o.case_id)).size,
-    skipped_no_input: found.length - occurrences.length,
-  };
-}
-
-/** Cases and the bank version; what `bank list` shows and what `bank replay` replays. */
-export interface BankListing {
-  cases: BankCase[];
-  /** of the active cases, whatever is listed: the version a replay of them records */
-  bank_version: string;
-}
-
-export async function listBank(store: Repository, opts: { includeRetired?: boolean } = {}): Promise<BankListing> {
-  const cases = await store.bankCases(opts);
-  return { cases, bank_version: bankVersion(cases.filter((c) => c.status === 'active')) };
-}
-
-export interface AddResult {
-  /** decisions written as occurrences, with the case each joined */
-  added: Array<{ decision_id: string; case_id: string; expected_label: string }>;
-  /** distinct cases among them */
-  cases: number;
-  /** decisions not added, each with why */
-  skipped: Array<{ decision_id: string; reason: string }>;
-}
-
-/**
- * `bank add --sql`: the user's SELECT runs on the read-only path and names
- * decisions in a `decision_id` column, and optionally what they should have
- * answered in `expected_label` (else their human label is used). Each
- * decision that cannot be a case is reported with the reason.
- */
-export async function addCasesFromSql(
-  store: Repository,
-  sql: string,
-  opts: { sliceBy: readonly string[]; now?: number },
-): Promise<AddResult> {
-  const result = await userSelect(store, sql);
-  const columns = result.meta.map((m) => m.name);
-  if (!columns.includes('decision_id')) {
-    throw new BankError(
-      `the query must return a decision_id column (it returned: ${columns.join(', ') || 'no columns'}), e.g. SELECT decision_id FROM decisions WHERE ...`,
-    );
-  }
-  const withLabel = columns.includes('expected_label');
-  const wanted = new Map<string, string>();
-  for (const row of result.data) {
-    const id = String(row.decision_id ?? '');
-    if (id !== '' && !wanted.has(id)) wanted.set(id, withLabel ? String(row.expected_label ?? '') : '');
-  }
-  const found = new Map((await store.bankCandidatesOf([...wanted.keys()])).map((c) => [c.decision_id, c]));
-  const capturedAt = opts.now ?? Date.now();
-  const occurrences: BankOccurrence[] = [];
-  const skipped: AddResult['skipped'] = [];
-  for (const [id, given] of wanted) {
-    const c = found.get(id);
-    const expected = given || c?.human_label || '';
-    if (!c) skipped.push({ decision_id: id, reason: 'no decision with this id' });
-    else if (!c.has_input) {
-      skipped.push({ decision_id: id, reason: 'no kept input: the trace was not sampled or has no livegrade.input' });
-    } else if (expected === '') {
-      skipped.push({
-        decision_id: id,
-        reason: withLabel
-          ? 'empty expected_label and no human review'
-          : 'no human label: no review, and the query has no expected_label column',
-      });
-    } else {
-      occurrences.push(
-        occurrenceOf(c, { sliceBy: opts.sliceBy, reason: 'manual', expectedLabel: expected, capturedAt }),
-      );
-    }
-  }
-  await store.insertOccurrences(occurrences);
-  return {
-    added: occurrences.map((o) => ({
-      decision_id: o.decision_id,
-      case_id: o.case_id,
-      expected_label: o.expected_label,
-    })),
-    cases: new Set(occurrences.map((o) => o.case_id)).size,
-    skipped,
-  };
-}
-
-/** The user's query through the read-only path; its refusals and engine errors as BankErrors saying so. */
-async function userSelect(store: Repository, sql: string): Promise<JsonResult> {
-  if (sql.trim() === '') throw new BankError('--sql is empty: give a SELECT that returns a decision_id column');
-  try {
-    return JSON.parse(await store.readOnlyQuery(sql, 'json')) as JsonResult;
-  } catch (err) {
-    if (err instanceof ForbiddenQueryError) throw new BankError(`the --sql query was refused: ${err.message}`, 403);
-    if (err instanceof QueryLimitError) throw new BankError(`the --sql query hit a limit: ${err.message}`, 422);
-    if (err instanceof ClickHouseError || isEngineError(err)) {
-      throw new BankError(`the --sql query failed: ${(err as Error).message.trim()}`);
-    }
-    throw err;
-  }
-}
-
-/** chdb raises errors that carry the ClickHouse code but are not the client's class instance. */
-function isEngineError(err: unknown): boolean {
-  return (
-    typeof err === 'object' && err !== null && 'code' in err && typeof (err as { type?: unknown }).type === 'string'
-  );
 }

@@ -5,14 +5,15 @@ import {
   type EvalCandidates,
   type EvalPayload,
   type HardReason,
+  RequestError,
   type SliceExclusions,
   sliceKeyOf,
 } from '@livegrade/core';
+import { decisionFactsBetweenParams } from './decision-facts.ts';
 import { type Int64Text, jsonRows } from './json-rows.ts';
-import { StoreRequestError } from './request-error.ts';
 
 /** An export request the store cannot serve as asked: the message says what to change. */
-export class EvalsetError extends StoreRequestError {
+export class EvalsetError extends RequestError {
   override name = 'EvalsetError';
 }
 
@@ -30,28 +31,18 @@ export interface PayloadRef {
   trace_id: string;
 }
 
-/** Verdicts come after their decision, less this much for a reviewer's clock running behind. */
-const VERDICT_SLACK_MS = 5 * 60_000;
 /** A decision span's time and its decision row's agree to the microsecond's rounding; this covers it with room. */
 const SPAN_SLACK_MS = 60_000;
 const ID_CHUNK = 10_000;
 
 /**
- * The sampled decisions of [from, to) joined to their verdicts (the human
- * label: the latest senior review, else the latest review; any thumbs-down)
- * and to whether their kept decision span recorded an input. Both export
- * queries read it; the candidates keep the rows with a label and an input.
+ * Whether a sampled decision's kept decision span recorded an input. Both
+ * export queries join it to the decision facts of [from, to)
+ * (decision-facts.ts: the human label, what failed, thumbs-downs); the
+ * candidates keep the rows with a label and an input.
  */
-const FACTS = `
-  WITH labels AS (
-    SELECT decision_key,
-           argMaxIf(label, (seniority = 'senior', ts), kind = 'review') AS human_label,
-           max(kind = 'feedback' AND value = 'thumbs_down') AS thumbs_down
-    FROM verdicts FINAL
-    WHERE ts >= fromUnixTimestamp64Milli({verdicts_from:Int64})
-    GROUP BY decision_key
-  ),
-  spans AS (
+const SPANS = `
+  WITH spans AS (
     SELECT decision_id, trace_id, max(attributes['${Attr.input}'] != '') AS has_input
     FROM sampled_spans FINAL
     WHERE decision_id != ''
@@ -60,26 +51,29 @@ const FACTS = `
   )`;
 
 const FROM = `
-  FROM decisions AS d FINAL
-  LEFT JOIN labels AS v ON v.decision_key = d.decision_key
+  FROM ${decisionFactsBetweenParams()}
   LEFT JOIN spans AS s ON s.decision_id = d.decision_id AND s.trace_id = d.trace_id
-  WHERE d.sampled AND d.ts >= fromUnixTimestamp64Milli({from:Int64}) AND d.ts < fromUnixTimestamp64Milli({to:Int64})`;
+  WHERE d.sampled`;
 
-/** The candidates query, recorded whole in each manifest. Failures are the plan's: decision-time signals; thumbs-downs are their own reason. */
-export const CANDIDATES_SQL = `${FACTS}
+/**
+ * The candidates query, recorded whole in each manifest. Hard reasons are
+ * the view's separate columns: failed (decision-time signals), overridden,
+ * thumbs_down.
+ */
+export const CANDIDATES_SQL = `${SPANS}
   SELECT toUnixTimestamp64Milli(d.ts) AS ts_ms, d.decision_id AS decision_id, d.trace_id AS trace_id,
          d.decision_type AS decision_type, d.slices AS slices, d.model_version AS model_version,
-         d.label AS model_label, v.human_label AS human_label, d.sample_weight AS sample_weight,
-         (d.is_error OR d.fallback OR d.retried OR d.guardrail) AS failed, v.thumbs_down AS thumbs_down
+         d.label AS model_label, d.reference_label AS human_label, d.sample_weight AS sample_weight,
+         d.failed AS failed, d.overridden AS overridden, d.thumbs_down AS thumbs_down
   ${FROM}
-    AND v.human_label != '' AND s.has_input
+    AND d.reference_label != '' AND s.has_input
   ORDER BY d.decision_id
   SETTINGS join_use_nulls = 0`;
 
-const EXCLUSIONS_SQL = `${FACTS}
+const EXCLUSIONS_SQL = `${SPANS}
   SELECT d.decision_type AS decision_type, arrayMap(k -> d.slices[k], {dims:Array(String)}) AS dim_values,
-         count() AS sampled, countIf(v.human_label = '') AS no_human_label,
-         countIf(v.human_label != '' AND NOT s.has_input) AS no_input
+         count() AS sampled, countIf(d.reference_label = '') AS no_human_label,
+         countIf(d.reference_label != '' AND NOT s.has_input) AS no_input
   ${FROM}
   GROUP BY decision_type, dim_values
   SETTINGS join_use_nulls = 0`;
@@ -95,13 +89,14 @@ interface CandidateText {
   human_label: string;
   sample_weight: number;
   failed: boolean | number;
+  overridden: boolean | number;
   thumbs_down: boolean | number;
 }
 
 function hardReasons(r: CandidateText): HardReason[] {
   const reasons: HardReason[] = [];
   if (Number(r.failed)) reasons.push('failure');
-  if (r.human_label !== r.model_label) reasons.push('override');
+  if (Number(r.overridden)) reasons.push('override');
   if (Number(r.thumbs_down)) reasons.push('thumbs_down');
   return reasons;
 }
@@ -122,7 +117,6 @@ export function createEvalsetRepository(writer: ClickHouseClient) {
       const params = {
         from: Math.floor(req.from),
         to: Math.ceil(req.to),
-        verdicts_from: Math.floor(req.from - VERDICT_SLACK_MS),
         spans_from: Math.floor(req.from - SPAN_SLACK_MS),
         spans_to: Math.ceil(req.to + SPAN_SLACK_MS),
       };

@@ -1,9 +1,10 @@
-import { PAIR_SEPARATOR, REVIEW_SEPARATOR, reviewFields, SCORE_BINS, type SliceAggregate } from '@livegrade/core';
+import { PAIR_SEPARATOR, reviewFields, SCORE_BINS, type SliceAggregate } from '@livegrade/core';
+import { decisionFactsOver } from './decision-facts.ts';
 
 /**
- * The one ClickHouse pass behind scoring (issue 4, DESIGN.md §6): every
- * slice of every grouping set over one time range, from `decisions` joined
- * to each decision's verdicts. A baseline is registered with the same query,
+ * The one ClickHouse pass behind scoring (issue 4, docs/ARCHITECTURE.md §6): every
+ * slice of every grouping set over one time range, from the decision facts
+ * (decision-facts.ts: decisions joined to their verdicts). A baseline is registered with the same query,
  * so live windows and baselines are computed alike.
  */
 
@@ -51,50 +52,38 @@ export function sliceAggregatesSql(groupingSets: readonly (readonly string[])[])
   const alias = new Map(dims.map((d, i) => [d, `dim_${i}`]));
   const dimColumns = dims.map((d) => `${dimensionExpr(d)} AS ${alias.get(d)}`).join(',\n            ');
   // group_by_use_nulls makes the dimensions outside the current grouping set NULL; real values never are
-  const parts = dims.map((d) => `if(isNull(${alias.get(d)}), '', concat('${d}=', ${alias.get(d)}))`);
+  // values escaped as core's escapeSliceValue does (`\` → `\\`, `,` → `\,`, `=` → `\=`), so a
+  // value holding them keys as the sampler's sliceKeyOf writes it (slice-sql.test.ts compares them)
+  const escaped = (v: string) => String.raw`replaceRegexpAll(${v}, '([\\\\,=])', '\\\\\\1')`;
+  const parts = dims.map((d) => `if(isNull(${alias.get(d)}), '', concat('${d}=', ${escaped(alias.get(d)!)}))`);
   const sliceExpr =
     dims.length === 0
       ? `'*'`
       : `if(empty(arrayStringConcat(arrayFilter(p -> p != '', [${parts.join(', ')}]), ',') AS key), '*', key)`;
   const groupBy = sets.map((s) => `(${s.map((d) => alias.get(d)).join(', ')})`).join(', ');
   const sep = `char(${PAIR_SEPARATOR.charCodeAt(0)})`;
-  const rs = `char(${REVIEW_SEPARATOR.charCodeAt(0)})`;
   const fineKeys = dims.map((d) => alias.get(d)).join(', ');
   const keyList = fineKeys ? `${fineKeys}, ` : '';
   const bin = scoreBinSql('score');
   return `
 WITH
-verdict_facts AS (
-    -- One row per decision with verdicts. Verdicts come after their decision,
-    -- so only those since the range's start (less a clock-skew slack) can
-    -- belong to it. A decision's reviews reduce to a signature, their
-    -- seniorities and labels in time order, from which every review metric
-    -- follows; the few distinct signatures are decoded once per slice in
-    -- TypeScript (reviewFields in core), not once per decision here.
-    SELECT
-        decision_key,
-        max(kind = 'feedback' AND value = 'thumbs_down') AS thumbs_down,
-        arrayStringConcat(
-            arrayMap(r -> concat(if(r.4, 'S', 'J'), r.3),
-                arraySort(groupArrayIf((ts, cityHash64(verdict_id), label, seniority = 'senior'), kind = 'review'))),
-            ${rs}) AS signature
-    FROM verdicts FINAL
-    WHERE ts >= {verdicts_from:DateTime64(3, 'UTC')}
-    GROUP BY decision_key
-),
 fine AS (
-    -- Stage 1, the one pass over the window's decisions: a row per finest
+    -- Stage 1, the one pass over the window's decision facts (0013: the
+    -- decisions joined to their verdicts once): a row per finest
     -- combination of dimensions and model label, so the grouping sets below
     -- roll up thousands of rows instead of every decision once per set.
-    -- The join carries a flag and a short string per reviewed decision.
+    -- A decision's reviews come as the view's review_signature, their
+    -- seniorities and labels in order, from which every review metric
+    -- follows; the few distinct signatures are decoded once per slice in
+    -- TypeScript (reviewFields in core), not once per decision here.
     SELECT
         ${keyList}d.label AS label,
         count() AS f_volume,
         countIf(d.is_error) AS f_errors,
         countIf(d.fallback) AS f_fallbacks,
         countIf(d.retried) AS f_retries,
-        countIf(v.thumbs_down) AS f_thumbs_down,
-        groupArrayIf(v.signature, v.signature != '') AS f_signatures,
+        countIf(d.thumbs_down) AS f_thumbs_down,
+        groupArrayIf(d.signature, d.signature != '') AS f_signatures,
         quantilesTDigestState(0.5, 0.95, 0.99)(d.latency_ms) AS f_latency_state,
         count(d.score) AS f_scored,
         -- a fine histogram of the score; NULL scores fall outside [0, ${SCORE_BINS}) and are not counted
@@ -103,18 +92,17 @@ fine AS (
     (
         SELECT
             ${dimColumns}${dims.length ? ',' : ''}
-            d.decision_key AS decision_key,
             d.label AS label,
             d.is_error AS is_error,
             d.fallback AS fallback,
             d.retried AS retried,
+            d.thumbs_down AS thumbs_down,
+            d.review_signature AS signature,
             d.latency_ms AS latency_ms,
             d.score AS score
-        FROM decisions AS d FINAL
-        WHERE d.ts >= {from:DateTime64(3, 'UTC')} AND d.ts < {to:DateTime64(3, 'UTC')}
-          AND ({model_version:String} = '' OR d.model_version = {model_version:String})
+        FROM ${decisionFactsOver("{from:DateTime64(3, 'UTC')}", "{to:DateTime64(3, 'UTC')}")}
+        WHERE {model_version:String} = '' OR d.model_version = {model_version:String}
     ) AS d
-    LEFT JOIN verdict_facts AS v ON v.decision_key = d.decision_key
     GROUP BY ${keyList}label
 )
 SELECT
@@ -149,12 +137,11 @@ export function normalise(groupingSets: readonly (readonly string[])[]): string[
   return out;
 }
 
-export function sliceAggregatesParams(range: AggregateRange, verdictSlackMs = 5 * 60_000) {
+/** The view reads verdicts from `from` less its slack (0013), so only the range is passed. */
+export function sliceAggregatesParams(range: AggregateRange) {
   return {
     from: range.from / 1000,
     to: range.to / 1000,
-    // a reviewer's clock may run a little behind the service's
-    verdicts_from: (range.from - verdictSlackMs) / 1000,
     model_version: range.modelVersion ?? '',
   };
 }

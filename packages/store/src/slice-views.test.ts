@@ -14,7 +14,8 @@ import {
   WINDOW,
 } from '../../../test/support/slice-fixtures.ts';
 import { openStore, type Store } from './index.ts';
-import { sliceCondition, thinSeries } from './slice-views.ts';
+import { sliceCondition } from './slice-sql.ts';
+import { thinSeries } from './slice-views.ts';
 
 // The read API's store views on the embedded engine, over the seeded fixture
 // (test/support/slice-fixtures.ts). One store for the file: chdb locks its directory.

@@ -2,14 +2,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import {
   type DecisionRow,
   type MetricName,
-  pairDimension,
   SCORE_BINS,
   type SliceAggregate,
   type SliceMetricRow,
-  slicePairs,
 } from '@livegrade/core';
+import { decisionFactsBetweenParams, OPEN_END_MS } from './decision-facts.ts';
 import { type Int64Text, jsonRows } from './json-rows.ts';
-import { dimensionExpr, type RawSliceAggregate, scoreBinSql, toSliceAggregate } from './slice-aggregates.ts';
+import { type RawSliceAggregate, scoreBinSql, toSliceAggregate } from './slice-aggregates.ts';
+import { sliceCondition } from './slice-sql.ts';
 
 /**
  * What the read API shows of one slice (issue 6): a scored window's rows,
@@ -102,25 +102,6 @@ export const FAILURE_REASONS = [
  */
 const FAILURE_LOOKBACKS = [3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_000, Number.POSITIVE_INFINITY];
 
-/** Verdicts come after their decision, less this much for a reviewer's clock running behind. */
-const VERDICT_SLACK_MS = 5 * 60_000;
-
-/**
- * A slice key as a condition on `decisions AS d`: one equality per
- * `dim=value` pair (`*` matches everything), values bound as parameters
- * named `<prefix>0`, `<prefix>1`... Throws RangeError on a malformed key.
- */
-export function sliceCondition(slice: string, prefix = 'slice_v'): { sql: string; params: Record<string, string> } {
-  const params: Record<string, string> = {};
-  const clauses = slicePairs(slice).map((pair, i) => {
-    if (!pair.includes('=')) throw new RangeError(`"${pair}" in slice "${slice}" is not a dim=value pair`);
-    const name = `${prefix}${i}`;
-    params[name] = pair.slice(pair.indexOf('=') + 1);
-    return `${dimensionExpr(pairDimension(pair))} = {${name}:String}`;
-  });
-  return { sql: clauses.length > 0 ? clauses.join(' AND ') : '1', params };
-}
-
 /**
  * At most `maxPoints` points in time order: consecutive points are grouped
  * and each group shows its degraded point if it has one (a degradation
@@ -186,39 +167,26 @@ export function createSliceViews(writer: ClickHouseClient) {
     return raw.map(toVerdict);
   }
 
-  /** The failures of a slice in [from, to), newest first, without their verdicts and status messages. */
+  /**
+   * The sampled failures of a slice in [from, to), newest first, without
+   * their verdicts and status messages: a failure reason kept the trace, or
+   * the decision facts flag it (failed, a thumbs-down, an override).
+   */
   async function failureRows(slice: string, from: number | null, to: number | null, limit: number) {
     const cond = sliceCondition(slice);
-    const range = [
-      from === null ? '' : 'AND d.ts >= fromUnixTimestamp64Milli({from:Int64})',
-      to === null ? '' : 'AND d.ts < fromUnixTimestamp64Milli({to:Int64})',
-    ].join(' ');
     return rows<Omit<FailureFacts, 'ts'> & { ts_ms: Int64Text }>(
-      // An override is the scorer's: the reference review (latest senior, else
-      // latest) differs from the model's label.
-      `WITH facts AS (
-         SELECT decision_key,
-                max(kind = 'feedback' AND value = 'thumbs_down') AS thumbs_down,
-                argMaxIf(label, (seniority = 'senior', ts), kind = 'review') AS reference
-         FROM verdicts FINAL
-         WHERE ${from === null ? '1' : 'ts >= fromUnixTimestamp64Milli({verdicts_from:Int64})'}
-         GROUP BY decision_key
-       )
-       SELECT toUnixTimestamp64Milli(d.ts) AS ts_ms, d.trace_id AS trace_id, d.span_id AS span_id,
+      `SELECT toUnixTimestamp64Milli(d.ts) AS ts_ms, d.trace_id AS trace_id, d.span_id AS span_id,
               d.decision_id AS decision_id, d.decision_type AS decision_type, d.label AS label, d.score AS score,
               d.model_version AS model_version, d.sample_reason AS sample_reason
-       FROM decisions AS d FINAL
-       LEFT JOIN facts AS v ON v.decision_key = d.decision_key
-       WHERE d.sampled ${range} AND ${cond.sql}
-         AND (d.sample_reason IN {reasons:Array(String)} OR d.is_error OR d.fallback OR d.retried OR d.guardrail
-              OR v.thumbs_down OR (v.reference != '' AND v.reference != d.label))
+       FROM ${decisionFactsBetweenParams()}
+       WHERE d.sampled AND ${cond.sql} AND (d.sample_reason IN {reasons:Array(String)} OR d.flagged)
        ORDER BY d.ts DESC, d.decision_id
-       LIMIT {limit:UInt32}
-       SETTINGS join_use_nulls = 0`,
+       LIMIT {limit:UInt32}`,
       {
         ...cond.params,
-        ...(from === null ? {} : { from: Math.floor(from), verdicts_from: Math.floor(from - VERDICT_SLACK_MS) }),
-        ...(to === null ? {} : { to: Math.ceil(to) }),
+        // no lower bound: from the epoch, so every verdict is read
+        from: from === null ? 0 : Math.floor(from),
+        to: to === null ? OPEN_END_MS : Math.ceil(to),
         reasons: FAILURE_REASONS,
         limit,
       },

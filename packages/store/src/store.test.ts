@@ -69,6 +69,7 @@ describe('store on the embedded ClickHouse engine', () => {
         'bank_retirements',
         'baseline_activations',
         'baselines',
+        'decision_facts',
         'decisions',
         'eval_run_results',
         'eval_run_signoffs',

@@ -29,7 +29,7 @@ export interface Alerter {
 }
 
 /**
- * The alerter (DESIGN.md §7): evaluates the rules each time the scorer has
+ * The alerter (docs/ARCHITECTURE.md §7): evaluates the rules each time the scorer has
  * scored a window (queue `alerting`, one job per window, concurrency 1 so
  * a rule's windows are applied in order by one worker), and delivers
  * notifications through queue `alert-delivery`, one job per (notification,
@@ -59,7 +59,7 @@ export function createAlerter(deps: {
   const sender = (receiver: string): Sender => {
     let s = senders.get(receiver);
     if (!s) {
-      s = createSender(receiver, config.alerts.receivers[receiver]!, deps.env);
+      s = createSender(receiver, config.alerts.receivers[receiver]!, deps.env, { publicUrl: config.publicUrl });
       senders.set(receiver, s);
     }
     return s;

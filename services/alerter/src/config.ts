@@ -27,6 +27,8 @@ export interface AlerterConfig {
    * queued twice (its id)
    */
   replayEveryMs: number;
+  /** the dashboard's public address (LIVEGRADE_PUBLIC_URL): Slack messages link to the slice's view there */
+  publicUrl?: string | undefined;
 }
 
 /**
@@ -46,11 +48,13 @@ export const DEFAULT_DELIVERY: DeliveryPolicy = {
 export function alerterConfig(
   alerts: AlertsConfig = DEFAULT_CONFIG.alerts,
   delivery: Partial<DeliveryPolicy> = {},
+  publicUrl?: string,
 ): AlerterConfig {
   return {
     alerts,
     delivery: { ...DEFAULT_DELIVERY, ...delivery },
     replayHorizonMs: 24 * 3600_000,
     replayEveryMs: 60_000,
+    ...(publicUrl ? { publicUrl } : {}),
   };
 }

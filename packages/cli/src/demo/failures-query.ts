@@ -18,7 +18,7 @@ SELECT
     f.label AS model_said,
     f.reviewed_label AS reviewer_said,
     round(f.score, 2) AS score,
-    multiIf(f.overridden, 'override', f.is_error, 'error', f.fallback, 'fallback', f.retried, 'retried', 'thumbs_down') AS failure,
+    multiIf(f.overridden, 'override', f.is_error, 'error', f.fallback, 'fallback', f.retried, 'retried', f.guardrail, 'guardrail', 'thumbs_down') AS failure,
     s.sample_reason AS kept_because,
     s.attributes['livegrade.input'] AS customer_message
 FROM failures AS f

@@ -60,6 +60,8 @@ const decisions = [
   decision('error', { is_error: true }),
   decision('fallback', { fallback: true }),
   decision('retried', { retried: true }),
+  // a guardrail counts as a failure here as in the dashboard's list and the bank
+  decision('guardrail', { guardrail: true }),
   decision('thumbs-down'),
   // the senior review is the reference even though a junior one came later
   decision('overridden-by-senior'),
@@ -114,6 +116,7 @@ describe('failuresSql', () => {
       assert.deepEqual(await run(failuresSql(SLICE, T0, END)), [
         'overridden-by-senior',
         'thumbs-down',
+        'guardrail',
         'retried',
         'fallback',
         'error',
@@ -126,7 +129,7 @@ describe('failuresSql', () => {
 
     it('covers the whole traffic and decisions without the dimension, as scoring keys them', async () => {
       const all = await run(failuresSql('*', T0, END));
-      assert.equal(all.length, 9);
+      assert.equal(all.length, 10);
       assert.ok(!all.includes('error-at-end') && !all.includes('error-before'));
       assert.deepEqual(await run(failuresSql('decision_type=refund,language=', T0, END)), ['error-no-language']);
       assert.deepEqual(await run(failuresSql('decision_type=cancel,model_version=v1', T0, END)), ['error-other-type']);

@@ -7,56 +7,13 @@ import type {
   ThresholdOp,
 } from '@livegrade/core';
 
-/** How figures read in a message: the same for Slack and the webhook summary. */
-
-const PERCENT_METRICS = new Set<MetricName>([
-  'error_rate',
-  'fallback_rate',
-  'retry_rate',
-  'thumbs_down_rate',
-  'override_rate',
-]);
-
-export function isRateMetric(metric: MetricName): boolean {
-  return PERCENT_METRICS.has(metric);
-}
-
-const GROUPED = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-/** Three significant digits, never in exponent notation for the magnitudes metrics take. */
-function sig3(v: number): string {
-  return String(Number(v.toPrecision(3)));
-}
-
-/** A metric's value: rates as percentages with one decimal, counts whole, the rest to 3 significant digits. */
-export function formatValue(metric: MetricName, v: number | null): string {
-  if (v === null || !Number.isFinite(v)) return 'n/a';
-  if (isRateMetric(metric)) return `${(v * 100).toFixed(1)}%`;
-  if (metric === 'volume') return GROUPED.format(v);
-  if (metric.startsWith('latency_')) return `${sig3(v)} ms`;
-  return sig3(v);
-}
-
-/** An effect on the metric's own scale: a rate difference reads in percentage points. */
-export function formatEffect(metric: MetricName, v: number | null): string {
-  if (v === null || !Number.isFinite(v)) return 'n/a';
-  const sign = v > 0 ? '+' : '';
-  if (isRateMetric(metric)) return `${sign}${(v * 100).toFixed(1)} pp`;
-  if (metric === 'volume') return `${sign}${GROUPED.format(v)}`;
-  if (metric.startsWith('latency_')) return `${sign}${sig3(v)} ms`;
-  return `${sign}${sig3(v)}`;
-}
-
-/** p and q values: two significant digits; below 1e-4 the digits say nothing more. */
-export function formatP(v: number | null): string {
-  if (v === null || !Number.isFinite(v)) return 'n/a';
-  if (v < 0.0001) return '<0.0001';
-  return String(Number(v.toPrecision(2)));
-}
-
-export function formatCount(n: number): string {
-  return GROUPED.format(n);
-}
+/**
+ * How figures read in a message: the same for Slack and the webhook summary, and the
+ * same as on the dashboard and in the CLI's tables: the numbers are written by the one
+ * shared format in @livegrade/core (packages/core/src/format/number.js), re-exported here
+ * under the names the alerter and the CLI's demo import.
+ */
+export { formatCount, formatEffect, formatP, formatValue, isRateMetric } from '@livegrade/core';
 
 /** ISO 8601 in UTC, without the milliseconds when they are zero (window edges always are). */
 export function formatTime(ms: number): string {

@@ -52,6 +52,7 @@ export function createSender(
   options: SenderOptions = {},
 ): Sender {
   const timeoutMs = options.timeoutMs;
+  const publicUrl = options.publicUrl;
   if (config.type === 'webhook') {
     const url = env[config.url_env];
     if (!url) {
@@ -73,6 +74,7 @@ export function createSender(
       token,
       apiUrl: env.LIVEGRADE_SLACK_API_URL || undefined,
       timeoutMs,
+      publicUrl,
     });
   }
   const url = env.LIVEGRADE_SLACK_WEBHOOK_URL;
@@ -81,6 +83,7 @@ export function createSender(
       receiver,
       url: checkUrl(receiver, 'LIVEGRADE_SLACK_WEBHOOK_URL', url),
       ...(timeoutMs ? { timeoutMs } : {}),
+      publicUrl,
     });
   }
   throw new NotifyConfigError(

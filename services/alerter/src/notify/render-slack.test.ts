@@ -75,8 +75,9 @@ describe('renderSlack', () => {
       `\`\`\`${escapeMrkdwn(failuresSql(B, T0, T0 + WINDOW))}\`\`\``,
     ])
       assert.ok(b.includes(part), `slice B shows ${part}:\n${b}`);
-    // Slack would read a bare < of the SQL as the start of a link
-    assert.ok(!b.includes('d.ts <') && b.includes('d.ts &lt; '));
+    // Slack would read a bare < of the SQL (here in a slice value) as the start of a link
+    const angled = sectionOf(renderSlack(notification([alert('language=<en>')])), 'language=<en>');
+    assert.ok(!angled.includes("'<en>'") && angled.includes("d.slices['language'] = '&lt;en&gt;'"), angled);
 
     assert.match(m.text, /FIRING override-rate/);
     assert.ok(m.text.includes(A) && m.text.includes(B));
@@ -114,7 +115,7 @@ describe('renderSlack', () => {
         metric: 'latency_p95',
       }),
     );
-    assert.ok(sectionOf(latency, A).includes('*1230 ms* vs 250 ms on baseline november'));
+    assert.ok(sectionOf(latency, A).includes('*1,235 ms* vs 250 ms on baseline november'));
     assert.ok(sectionOf(latency, A).includes('effect +984 ms'));
   });
 
@@ -136,6 +137,29 @@ describe('renderSlack', () => {
     const s = texts(m, 'section').find((t) => t.includes('intent='))!;
     assert.ok(s.startsWith('`intent=&lt;!channel&gt; &amp; *more*ˋ`'), s);
     assert.ok(!s.includes('<!channel>'));
+  });
+});
+
+describe('the dashboard button', () => {
+  const buttons = (m: SlackMessage) =>
+    m.blocks.flatMap((b) => (b.type === 'section' && b.accessory ? [b.accessory.url] : []));
+
+  it("links each slice's section to the dashboard's view of that slice and window", () => {
+    const odd = 'language=a&b,tier=x y';
+    const m = renderSlack(notification([alert(A), alert(odd)]), { publicUrl: 'https://lg.example.com/' });
+    assert.deepEqual(buttons(m), [
+      `https://lg.example.com/?slice=${encodeURIComponent(A)}&window=15m`,
+      'https://lg.example.com/?slice=language%3Da%26b%2Ctier%3Dx%20y&window=15m',
+    ]);
+    const resolved = renderSlackResolvedUpdate(twoSlices, [{ slice: A, resolved_at: T0 }], {
+      publicUrl: 'https://lg.example.com',
+    });
+    assert.equal(buttons(resolved).length, 2);
+  });
+
+  it('is left out without a public URL', () => {
+    assert.deepEqual(buttons(renderSlack(twoSlices)), []);
+    assert.deepEqual(buttons(renderSlack(twoSlices, {})), []);
   });
 });
 

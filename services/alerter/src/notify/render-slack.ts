@@ -15,9 +15,10 @@ import {
 } from './format.ts';
 
 /**
- * A notification as a Slack Block Kit message (DESIGN.md §7): what degraded,
- * where, by how much against which baseline, on how many samples, and the
- * SQL that lists the failing decisions of each slice.
+ * A notification as a Slack Block Kit message (docs/ARCHITECTURE.md §7): what degraded,
+ * where, by how much against which baseline, on how many samples, the SQL
+ * that lists the failing decisions of each slice and, when the dashboard's
+ * public address is known, a button opening each slice's view there.
  *
  * Slack allows 50 blocks per message, 3000 characters per section and 150
  * per header; a message shows at most MAX_ALERTS_PER_MESSAGE slices (one
@@ -28,10 +29,18 @@ export const MAX_ALERTS_PER_MESSAGE = 20;
 const MAX_SECTION_CHARS = 3000;
 const MAX_HEADER_CHARS = 150;
 const MAX_TEXT_CHARS = 3000;
+/** Slack refuses a button whose url is longer */
+const MAX_URL_CHARS = 3000;
+
+export interface SlackButton {
+  type: 'button';
+  text: { type: 'plain_text'; text: string; emoji: boolean };
+  url: string;
+}
 
 export type SlackBlock =
   | { type: 'header'; text: { type: 'plain_text'; text: string; emoji: boolean } }
-  | { type: 'section'; text: { type: 'mrkdwn'; text: string } }
+  | { type: 'section'; text: { type: 'mrkdwn'; text: string }; accessory?: SlackButton }
   | { type: 'context'; elements: Array<{ type: 'mrkdwn'; text: string }> }
   | { type: 'divider' };
 
@@ -39,6 +48,19 @@ export type SlackBlock =
 export interface SlackMessage {
   text: string;
   blocks: SlackBlock[];
+}
+
+export interface SlackRenderOptions {
+  /** the dashboard's public address (LIVEGRADE_PUBLIC_URL); without it, no section links there */
+  publicUrl?: string | undefined;
+}
+
+/**
+ * The dashboard's view of one slice at this window length: the query
+ * string the dashboard reads (`?slice=...&window=15m`).
+ */
+export function dashboardUrl(publicUrl: string, slice: string, windowMs: number): string {
+  return `${publicUrl.replace(/\/+$/, '')}/?slice=${encodeURIComponent(slice)}&window=${formatDuration(windowMs)}`;
 }
 
 /** When a slice of a firing message was resolved (an AlertState or a NotifiedAlert fits). */
@@ -69,8 +91,16 @@ export function sliceTitle(slice: string): string {
   return slice === '*' ? '*all traffic*' : `\`${escapeMrkdwn(slice.replace(/`/g, 'ˋ'))}\``;
 }
 
-function section(text: string): SlackBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: cut(text, MAX_SECTION_CHARS) } };
+function section(text: string, link?: string): SlackBlock {
+  const block: SlackBlock = { type: 'section', text: { type: 'mrkdwn', text: cut(text, MAX_SECTION_CHARS) } };
+  if (link && link.length <= MAX_URL_CHARS) {
+    block.accessory = {
+      type: 'button',
+      text: { type: 'plain_text', text: 'Open in dashboard', emoji: false },
+      url: link,
+    };
+  }
+  return block;
 }
 
 function context(text: string): SlackBlock {
@@ -113,7 +143,8 @@ function since(n: Notification, a: NotifiedAlert): string {
  * message has nothing left to investigate); when it would not fit the
  * section, the message says so rather than showing half a query.
  */
-function alertSection(n: Notification, a: NotifiedAlert, mark?: ResolvedMark): SlackBlock {
+function alertSection(n: Notification, a: NotifiedAlert, opts: SlackRenderOptions, mark?: ResolvedMark): SlackBlock {
+  const link = opts.publicUrl ? dashboardUrl(opts.publicUrl, a.slice, n.window_ms) : undefined;
   const title = sliceTitle(a.slice);
   const note = since(n, a);
   const lines = figureLines(n, a);
@@ -122,11 +153,12 @@ function alertSection(n: Notification, a: NotifiedAlert, mark?: ResolvedMark): S
     : `${title}${note ? `  ·  ${note}` : ''}`;
   const body = mark ? lines.map((l) => `~${l}~`) : lines;
   const text = [head, ...body].join('\n');
-  if (n.kind === 'resolved' || !a.last) return section(text);
+  if (n.kind === 'resolved' || !a.last) return section(text, link);
   const sql = failuresSql(a.slice, a.last.window_start, a.last.window_end);
   const withSql = `${text}\nFailing decisions of this slice:\n\`\`\`${escapeMrkdwn(sql)}\`\`\``;
   return section(
     withSql.length <= MAX_SECTION_CHARS ? withSql : `${text}\n_(the SQL is too long for a Slack message)_`,
+    link,
   );
 }
 
@@ -153,11 +185,11 @@ function headerText(n: Notification): string {
   return `${kindEmoji(n)} ${KIND_TITLE[n.kind]}: ${n.rule}`;
 }
 
-export function renderSlack(n: Notification): SlackMessage {
+export function renderSlack(n: Notification, opts: SlackRenderOptions = {}): SlackMessage {
   const shown = n.alerts.slice(0, MAX_ALERTS_PER_MESSAGE);
   const hidden = n.alerts.slice(MAX_ALERTS_PER_MESSAGE);
   const blocks: SlackBlock[] = [header(headerText(n)), conditionSection(n), { type: 'divider' }];
-  for (const a of shown) blocks.push(alertSection(n, a));
+  for (const a of shown) blocks.push(alertSection(n, a, opts));
   if (hidden.length > 0) blocks.push(moreLine(hidden));
   blocks.push(footer(n));
   return { text: cut(escapeMrkdwn(summarise(n)), MAX_TEXT_CHARS), blocks };
@@ -169,7 +201,11 @@ export function renderSlack(n: Notification): SlackMessage {
  * open. `resolved` holds every slice of it resolved so far (an update
  * replaces the whole message, so earlier marks are kept only if passed again).
  */
-export function renderSlackResolvedUpdate(firing: Notification, resolved: readonly ResolvedMark[]): SlackMessage {
+export function renderSlackResolvedUpdate(
+  firing: Notification,
+  resolved: readonly ResolvedMark[],
+  opts: SlackRenderOptions = {},
+): SlackMessage {
   const marks = new Map(resolved.map((m) => [m.slice, m]));
   const done = firing.alerts.filter((a) => marks.has(a.slice)).length;
   const all = done === firing.alerts.length;
@@ -179,7 +215,7 @@ export function renderSlackResolvedUpdate(firing: Notification, resolved: readon
   const shown = firing.alerts.slice(0, MAX_ALERTS_PER_MESSAGE);
   const hidden = firing.alerts.slice(MAX_ALERTS_PER_MESSAGE);
   const blocks: SlackBlock[] = [header(title), conditionSection(firing), { type: 'divider' }];
-  for (const a of shown) blocks.push(alertSection(firing, a, marks.get(a.slice)));
+  for (const a of shown) blocks.push(alertSection(firing, a, opts, marks.get(a.slice)));
   if (hidden.length > 0) blocks.push(moreLine(hidden, hidden.filter((a) => marks.has(a.slice)).length));
   blocks.push(footer(firing));
   const text = all

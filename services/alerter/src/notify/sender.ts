@@ -45,6 +45,8 @@ export interface Sender {
 export interface SenderOptions {
   /** per HTTP request; default 10 s */
   timeoutMs?: number;
+  /** the dashboard's public address: Slack messages link to each slice's view there */
+  publicUrl?: string | undefined;
 }
 
 /** A receiver that cannot be built from the configuration and environment given. */

@@ -56,6 +56,8 @@ export function createSlackBotSender(opts: {
   /** default https://slack.com/api/ */
   apiUrl?: string | undefined;
   timeoutMs?: number | undefined;
+  /** the dashboard's public address: each slice's section links to its view there */
+  publicUrl?: string | undefined;
 }): Sender {
   const apiUrl = (opts.apiUrl ?? DEFAULT_SLACK_API_URL).replace(/\/?$/, '/');
   const label = (method: Method) => `Slack ${method} of receiver "${opts.receiver}"`;
@@ -107,7 +109,7 @@ export function createSlackBotSender(opts: {
           await call('chat.update', {
             channel: parent.channel,
             ts: parent.ts,
-            ...renderSlackResolvedUpdate(ctx.parent.notification, marks),
+            ...renderSlackResolvedUpdate(ctx.parent.notification, marks, { publicUrl: opts.publicUrl }),
           });
         } catch (err) {
           // a deleted or too old firing message must not keep the resolve from being announced
@@ -115,7 +117,7 @@ export function createSlackBotSender(opts: {
           warning = `the firing message was not updated: ${err.message}`;
         }
       }
-      const message: SlackMessage = renderSlack(n);
+      const message: SlackMessage = renderSlack(n, { publicUrl: opts.publicUrl });
       const posted = await call('chat.postMessage', {
         channel: parent?.channel ?? opts.channel,
         ...(parent ? { thread_ts: parent.ts } : {}),

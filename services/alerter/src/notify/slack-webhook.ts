@@ -9,12 +9,17 @@ import type { Sender } from './sender.ts';
  * `channel_is_archived`...), kept in the error. It returns no message
  * reference, so repeats and resolves are posted as new messages.
  */
-export function createSlackWebhookSender(opts: { receiver: string; url: string; timeoutMs?: number }): Sender {
+export function createSlackWebhookSender(opts: {
+  receiver: string;
+  url: string;
+  timeoutMs?: number;
+  publicUrl?: string | undefined;
+}): Sender {
   const target: Target = { label: `Slack webhook of receiver "${opts.receiver}"`, secrets: [opts.url] };
   return {
     kind: 'slack-webhook',
     async send(n) {
-      const body = { ...renderSlack(n), unfurl_links: false, unfurl_media: false };
+      const body = { ...renderSlack(n, { publicUrl: opts.publicUrl }), unfurl_links: false, unfurl_media: false };
       const { status } = await postJson(opts.url, body, target, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       return { status, ref: '' };
     },
