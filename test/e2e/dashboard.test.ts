@@ -22,7 +22,7 @@ import {
   parseConfig,
   type SliceMetricRow,
 } from '@livegrade/core';
-import { activateBaseline, registerBaseline } from '@livegrade/store';
+import { activateBaseline, registerBaseline } from '@livegrade/ops';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, requireChromium } from '../support/browser.ts';
 import { startTestInstance } from '../support/instance.ts';
@@ -310,6 +310,33 @@ describe('dashboard in a browser', { skip: chromium.ok ? false : chromium.skip }
     assert.match(await empty.innerText(), /scoring\.interval/);
     assert.equal(await page.getByTestId('slice-row').count(), 0);
     assert.match(page.url(), /window=15m/);
+  });
+
+  it('opens the slice and window a link names (/?slice=&window=, as Slack alerts link), and keeps the URL in step', async () => {
+    const link = (window: string) => `${base}/?slice=${encodeURIComponent(WORST)}&window=${window}`;
+    await page.goto(link('1h'));
+    await page.locator('[data-testid=series-chart][data-points="6"]').waitFor();
+    assert.match(await page.getByTestId('detail-title').innerText(), /refund[\s\S]*hi/);
+    assert.equal(await page.getByTestId('window-picker').inputValue(), '1h');
+    assert.equal(await page.locator('[data-testid=slice-row].selected').getAttribute('data-slice'), WORST);
+    // the shared number format: a rate with one decimal, a q value below its floor
+    assert.match(await page.getByTestId('detail-figures').innerText(), /45\.0%[\s\S]*q=<0\.0001/);
+
+    // opening another slice is a new history entry; back returns to the linked one
+    const other = page.getByTestId('slice-row').nth(1);
+    const otherSlice = (await other.getAttribute('data-slice'))!;
+    await other.click();
+    await page.waitForURL((url) => url.searchParams.get('slice') === otherSlice);
+    assert.equal(new URL(page.url()).searchParams.get('window'), '1h');
+    await page.goBack();
+    await page.waitForURL((url) => url.searchParams.get('slice') === WORST);
+    await page.locator('[data-testid=slice-row].selected[data-slice^="decision_type=refund,language=hi"]').waitFor();
+
+    // a window other than the default: its picker, and the slice's detail in it
+    await page.goto(link('15m'));
+    await page.getByText('Not scored in the 15m window shown.').waitFor();
+    assert.equal(await page.getByTestId('window-picker').inputValue(), '15m');
+    assert.match(await page.getByTestId('detail-title').innerText(), /refund[\s\S]*hi/);
   });
 
   it('a link naming a metric the API does not know shows the defaults and says why', async () => {

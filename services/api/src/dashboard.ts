@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from '@livegrade/runtime';
@@ -24,7 +24,7 @@ const VENDOR = 'public, max-age=86400';
 /**
  * The page loads only its own files and calls only its own API; inline styles
  * stay allowed for the bar widths it sets. A second line of defence behind
- * escaping every API string in app.js.
+ * escaping every API string (dashboard/html.js).
  */
 const PAGE_POLICY = [
   "default-src 'self'",
@@ -52,17 +52,36 @@ function asset(
   return { path, body, type, etag, cacheControl, ...(headers ? { headers } : {}) };
 }
 
+const JS = 'text/javascript; charset=utf-8';
+
+/**
+ * The number format the dashboard shares with the Slack messages and the CLI: @livegrade/core's
+ * format/number.js, plain JavaScript with no imports, served as it is at /dashboard/format.js. It is
+ * the file next to the core entry Node resolved (src/ on the sources, dist/ once built, where tsc
+ * copies it), so the browser runs the same code as the alerter.
+ */
+function sharedFormatFile(): string {
+  return fileURLToPath(new URL('format/number.js', import.meta.resolve('@livegrade/core')));
+}
+
 function dashboardAssets(): Asset[] {
-  const own = (name: string) => fileURLToPath(new URL(`../dashboard/${name}`, import.meta.url));
+  const dir = fileURLToPath(new URL('../dashboard/', import.meta.url));
+  const own = (name: string) => `${dir}${name}`;
   const require = createRequire(import.meta.url);
   const uplot = (name: string) => require.resolve(`uplot/dist/${name}`);
+  // the page's ES modules: every .js file of the folder (app.js imports the others; the browser
+  // loads them natively, no bundle), and format.js from core
+  const modules = readdirSync(dir).filter((name) => name.endsWith('.js'));
+  if (modules.includes('format.js'))
+    throw new Error('dashboard: format.js is served from @livegrade/core, not the folder');
   return [
     asset('/', own('index.html'), 'text/html; charset=utf-8', REVALIDATE, {
       'content-security-policy': PAGE_POLICY,
     }),
-    asset('/dashboard/app.js', own('app.js'), 'text/javascript; charset=utf-8', REVALIDATE),
+    ...modules.map((name) => asset(`/dashboard/${name}`, own(name), JS, REVALIDATE)),
+    asset('/dashboard/format.js', sharedFormatFile(), JS, REVALIDATE),
     asset('/dashboard/style.css', own('style.css'), 'text/css; charset=utf-8', REVALIDATE),
-    asset('/dashboard/uPlot.iife.min.js', uplot('uPlot.iife.min.js'), 'text/javascript; charset=utf-8', VENDOR),
+    asset('/dashboard/uPlot.iife.min.js', uplot('uPlot.iife.min.js'), JS, VENDOR),
     asset('/dashboard/uPlot.min.css', uplot('uPlot.min.css'), 'text/css; charset=utf-8', VENDOR),
   ];
 }

@@ -4,7 +4,7 @@
  * 8601 strings in UTC; slice keys are canonical (`decision_type=refund,language=hi`, `*`).
  * Row shapes are the store's (packages/store/src/slice-views.ts) with their times as ISO.
  */
-import type { MetricName, SliceMetricRow } from '@livegrade/core';
+import type { AlertState, MetricName, Severity, SliceMetricRow } from '@livegrade/core';
 import type { SeriesPoint, StoredFailure, StoredSpan, StoredVerdict } from '@livegrade/store';
 
 /** `T` with its epoch-ms time field `K` as an ISO string */
@@ -82,4 +82,24 @@ export interface TraceResponse {
   trace_id: string;
   spans: Array<Iso<StoredSpan, 'ts'>>;
   verdicts: Array<VerdictView & { decision_id: string }>;
+}
+
+/**
+ * GET /v1/alerts : the firing and pending alerts, worst first, each with its rule's severity (absent when
+ * the rule is no longer configured). Times here are epoch ms, as the store keeps them.
+ */
+export interface AlertsResponse {
+  alerts: AlertView[];
+}
+
+export type AlertView = AlertState & { severity?: Severity };
+
+/**
+ * What a refused request answers: problem+json (RFC 9457), whose `detail` says why; `error` is the
+ * field an older API answered with, still read so the message survives either.
+ */
+export interface ErrorBody {
+  title?: string;
+  detail?: string;
+  error?: string;
 }
