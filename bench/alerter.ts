@@ -30,9 +30,10 @@ import {
   windowsDue,
 } from '@livegrade/core';
 import { createJobs } from '@livegrade/jobs';
+import { activateBaseline, registerBaseline } from '@livegrade/ops';
 import { createLogger } from '@livegrade/runtime';
 import { createScorer, scorerConfig } from '@livegrade/scorer';
-import { activateBaseline, openStore, registerBaseline, type Store } from '@livegrade/store';
+import { openStore, type Store } from '@livegrade/store';
 import { tempDataDir } from '../test/support/env.ts';
 import { median, timed } from './table.ts';
 

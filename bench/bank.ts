@@ -25,10 +25,10 @@ import {
   type ReplayParams,
   replayRequest,
 } from '@livegrade/core';
-import { type CaptureResult, captureBank, openStore, type Repository, type Store } from '@livegrade/store';
+import { type CaptureResult, captureBank, createStoreOperations, type Operations } from '@livegrade/ops';
+import { openStore, type Repository, type Store } from '@livegrade/store';
 import { type ExportResult, exportEvalset, planExport } from '../packages/cli/src/evalset/export.ts';
 import { DEFAULTS as EXPORT_DEFAULTS } from '../packages/cli/src/evalset/options.ts';
-import { storeSource } from '../packages/cli/src/evalset/source.ts';
 import { replayCases } from '../packages/cli/src/replay/run.ts';
 import type { Truth } from '../test/support/candidate.ts';
 import { tempDataDir } from '../test/support/env.ts';
@@ -470,20 +470,20 @@ async function benchEvalset(store: Store, from: number, to: number, runs: number
   const sliceBy = DEFAULT_CONFIG.sampling.slice_by;
   const w = store.clients.writer;
   try {
-    const inner = storeSource(store, sliceBy);
+    const inner = createStoreOperations(store, { sliceBy });
     const ms = { candidates: [] as number[], payloads: [] as number[] };
     let candidates = 0;
-    const source: typeof inner = {
-      async candidates(req) {
+    const source: Pick<Operations, 'evalsetCandidates' | 'evalsetPayloads'> = {
+      async evalsetCandidates(req) {
         const t = performance.now();
-        const c = await inner.candidates(req);
+        const c = await inner.evalsetCandidates(req);
         ms.candidates.push(performance.now() - t);
         candidates = c.rows.length;
         return c;
       },
-      async payloads(refs) {
+      async evalsetPayloads(req) {
         const t = performance.now();
-        const p = await inner.payloads(refs);
+        const p = await inner.evalsetPayloads(req);
         ms.payloads.push(performance.now() - t);
         return p;
       },

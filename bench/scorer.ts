@@ -4,8 +4,9 @@
 // in an hour of its own; a baseline is registered from an earlier hour.
 import { rmSync } from 'node:fs';
 import { DEFAULT_CONFIG, parseEnv, type ScoringConfig } from '@livegrade/core';
+import { activateBaseline, registerBaseline } from '@livegrade/ops';
 import { baselineCache, scoreWindow } from '@livegrade/scorer';
-import { activateBaseline, openStore, registerBaseline, type Store } from '@livegrade/store';
+import { openStore, type Store } from '@livegrade/store';
 import { tempDataDir } from '../test/support/env.ts';
 import { median, timed } from './table.ts';
 

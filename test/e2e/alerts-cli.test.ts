@@ -340,7 +340,7 @@ describe('livegrade alerts list and silence', () => {
       for (const [body, message] of cases) {
         const res = await call('POST', '/v1/silences', body);
         assert.equal(res.status, 400, JSON.stringify(body));
-        const { error } = (await res.json()) as { error: string };
+        const { detail: error } = (await res.json()) as { detail: string };
         assert.match(error, message, JSON.stringify(body));
       }
     });
@@ -348,7 +348,7 @@ describe('livegrade alerts list and silence', () => {
     it('answers 404 to expiring an unknown silence, and 401 without the token', async () => {
       const missing = await call('POST', '/v1/silences/does-not-exist/expire');
       assert.equal(missing.status, 404);
-      assert.match(((await missing.json()) as { error: string }).error, /no silence with id "does-not-exist"/);
+      assert.match(((await missing.json()) as { detail: string }).detail, /no silence with id "does-not-exist"/);
       assert.equal((await call('GET', '/v1/alerts', undefined, false)).status, 401);
       assert.equal((await call('GET', '/v1/silences', undefined, false)).status, 401);
     });

@@ -24,8 +24,8 @@ import {
   topicsOf,
   traceUniform,
 } from '@livegrade/core';
+import type { CaptureResult } from '@livegrade/ops';
 import { encodeTraces } from '@livegrade/otlp';
-import type { CaptureResult } from '@livegrade/store';
 import { redisPrefixCleanup, requireKafka, requireRedis } from '../support/infra.ts';
 import { type Mode, startTestInstance } from '../support/instance.ts';
 import { countVisible } from '../support/store.ts';

@@ -72,7 +72,7 @@ describe('livegrade baseline', () => {
       assert.match(local.stderr, /--from "2026-11-20T00:00:00" has no time zone/);
       const reversed = await livegrade(['baseline', 'register', '--name', 'x', '--from', to, '--to', from], offline);
       assert.equal(reversed.code, 1);
-      assert.match(reversed.stderr, /--from .* must be before --to/);
+      assert.match(reversed.stderr, /from .* must be before to/);
     });
 
     it('lists baselines', async () => {
@@ -113,7 +113,7 @@ describe('livegrade baseline', () => {
     it('names the registered baselines when asked for an unknown one', async () => {
       const r = await livegrade(['baseline', 'activate', 'v4'], online);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /404 .*no baseline named "v4" \(registered: v3-launch\)/);
+      assert.match(r.stderr, /^livegrade: no baseline named "v4" \(registered: v3-launch\)/);
     });
   });
 });

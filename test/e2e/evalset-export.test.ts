@@ -347,7 +347,7 @@ describe('livegrade evalset export', () => {
       const m = manifest(first, 'support-v1');
       assert.equal(m.excluded.no_human_label, 10);
       assert.equal(m.excluded.no_input, 5);
-      assert.match(m.query.sql, /FROM decisions AS d FINAL/);
+      assert.match(m.query.sql, /FROM decision_facts\(/);
       assert.deepEqual(m.filters, { from: FROM, to: TO });
       assert.deepEqual(m.params, { per_slice: 20, hard_share: 0.4, holdout: 0.2, slice_by: ['language'] });
       assert.equal(m.seed, 42);
@@ -477,7 +477,7 @@ describe('livegrade evalset export', () => {
           ['--rotate-from', manifestPath, '--fraction', '0.2', '--holdout', '0.3'],
           /--holdout 0\.3 differs from the previous set's 0\.2: a rotation keeps the set's holdout/,
         ],
-        [['--k', '5'], /--k is not an option of evalset export/],
+        [['--k', '5'], /unknown flag --k for livegrade evalset export \(it takes --name, --out/],
       ];
       for (const [flags, message] of cases) {
         const r = await livegrade(
@@ -524,7 +524,7 @@ describe('livegrade evalset export', () => {
         body: JSON.stringify({ from: end, to: start }),
       });
       assert.equal(res.status, 400);
-      assert.match(((await res.json()) as { error: string }).error, /must be before to/);
+      assert.match(((await res.json()) as { detail: string }).detail, /must be before to/);
     });
   });
 });

@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CONFIG, type LivegradeConfig } from '@livegrade/core';
-import { activateBaseline, registerBaseline, type StoredSliceMetric } from '@livegrade/store';
+import { activateBaseline, registerBaseline } from '@livegrade/ops';
+import type { StoredSliceMetric } from '@livegrade/store';
 import { redisPrefixCleanup, requireKafka, requireRedis } from '../support/infra.ts';
 import { type Mode, startTestInstance } from '../support/instance.ts';
 import { reviewedTraffic, sendReviewed } from '../support/reviewed-service.ts';

@@ -1,13 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CaseResult, EvalRun, Signoff, Verdict } from '@livegrade/core';
 import { type Int64Text, jsonRows } from './json-rows.ts';
-import type { Repository } from './repository.ts';
-import { StoreRequestError } from './request-error.ts';
-
-/** A request about evaluation records the store cannot serve as asked; the message says what to fix. */
-export class EvalRunError extends StoreRequestError {
-  override name = 'EvalRunError';
-}
 
 /** A replay's whole record: the run and one result per case. */
 export interface EvalRecord {
@@ -211,60 +204,4 @@ export function createEvalRunsRepository(writer: ClickHouseClient) {
       });
     },
   };
-}
-
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-/** Writes a replay's record; a record is immutable, so an id that exists is refused. */
-export async function recordEvalRun(store: Repository, record: EvalRecord): Promise<EvalRun> {
-  const { run, results } = record;
-  if (!RUN_ID.test(run.id)) {
-    throw new EvalRunError(
-      `run id "${run.id}" is not valid: use 1 to 100 letters, digits, ".", "_" or "-", starting with a letter or digit`,
-    );
-  }
-  if (results.length !== run.cases) {
-    throw new EvalRunError(`run ${run.id} says ${run.cases} cases but carries ${results.length} results`);
-  }
-  if (await store.evalRun(run.id)) {
-    throw new EvalRunError(`a run with id "${run.id}" is recorded; records are immutable`, 409);
-  }
-  await store.insertEvalRun(run, results);
-  return run;
-}
-
-export async function showEvalRun(store: Repository, id: string): Promise<EvalRecord> {
-  const run = await store.evalRun(id);
-  if (!run) throw new EvalRunError(await unknownRun(store, id), 404);
-  return { run, results: await store.evalRunResults(id) };
-}
-
-export interface SignoffRequest {
-  reviewer: string;
-  note: string;
-}
-
-/** Adds a sign-off to a run and answers the run as it now stands. */
-export async function signoffEvalRun(
-  store: Repository,
-  id: string,
-  req: SignoffRequest,
-  now = Date.now(),
-): Promise<EvalRun> {
-  const reviewer = req.reviewer.trim();
-  const note = req.note.trim();
-  if (!reviewer) throw new EvalRunError('a sign-off needs a reviewer (--reviewer <name>)');
-  if (!note) throw new EvalRunError('a sign-off needs a note saying what was accepted (--note <text>)');
-  const run = await store.evalRun(id);
-  if (!run) throw new EvalRunError(await unknownRun(store, id), 404);
-  const signoff = { reviewer, note, at: now };
-  await store.insertSignoff(id, signoff);
-  return { ...run, signoffs: [...run.signoffs, signoff] };
-}
-
-async function unknownRun(store: Repository, id: string): Promise<string> {
-  const recent = (await store.evalRuns({ limit: 5 })).map((r) => r.id);
-  return recent.length === 0
-    ? `no run with id "${id}": no replay is recorded yet (livegrade bank replay --target <url>)`
-    : `no run with id "${id}" (latest: ${recent.join(', ')}; livegrade runs list shows more)`;
 }

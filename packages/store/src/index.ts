@@ -5,8 +5,8 @@ import { createRepository, type Repository } from './repository.ts';
 
 export * from './alerts.ts';
 export * from './bank.ts';
-export * from './baselines.ts';
 export * from './client.ts';
+export * from './decision-facts.ts';
 export * from './eval-runs.ts';
 export * from './evalset.ts';
 export type { InsertObservation, InsertObserver } from './insert-timing.ts';
@@ -14,10 +14,10 @@ export * from './migrate.ts';
 export * from './read-only-sql.ts';
 export * from './refused-rows.ts';
 export * from './repository.ts';
-export * from './request-error.ts';
 export * from './rows.ts';
 export * from './scoring.ts';
 export * from './slice-aggregates.ts';
+export * from './slice-sql.ts';
 export * from './slice-views.ts';
 
 export interface Store extends Repository {

@@ -1,3 +1,4 @@
+import { RequestError } from '@livegrade/core';
 /**
  * The check in front of user SQL. The engine enforces what it can on its own
  * (readonly on the reader session, grants of a reader user); this refuses
@@ -7,13 +8,19 @@
  * nested comments and escaped identifiers, any of which could hide a call
  * from a check that reads the text as typed.
  */
-export class ForbiddenQueryError extends Error {
+export class ForbiddenQueryError extends RequestError {
   override name = 'ForbiddenQueryError';
+  constructor(message: string) {
+    super(message, 'forbidden', [{ name: 'query', reason: message }]);
+  }
 }
 
 /** A query stopped by one of the endpoint's limits; the message names the limit and the variable that sets it. */
-export class QueryLimitError extends Error {
+export class QueryLimitError extends RequestError {
   override name = 'QueryLimitError';
+  constructor(message: string) {
+    super(message, 'limit', [{ name: 'query', reason: message }]);
+  }
 }
 
 const READ_STATEMENTS = ['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN', 'EXISTS'];

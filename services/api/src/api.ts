@@ -1,37 +1,55 @@
-import { type AlertsConfig, type BankConfig, DEFAULT_CONFIG, type ScoringConfig } from '@livegrade/core';
+import { readFileSync } from 'node:fs';
+import { type AlertsConfig, type BankConfig, DEFAULT_CONFIG, RequestError, type ScoringConfig } from '@livegrade/core';
+import {
+  createStoreOperations,
+  type Operations,
+  PROBLEM_CONTENT_TYPE,
+  plainProblem,
+  problemOf,
+  statusOf,
+} from '@livegrade/ops';
 import type { FastifyInstance } from '@livegrade/runtime';
 import { createHttpServer, type Logger, type Registry, registerMetricsRoute } from '@livegrade/runtime';
 import type { Repository } from '@livegrade/store';
-import { registerAlerts } from './alerts.ts';
 import { registerAuth } from './auth.ts';
-import { registerBank } from './bank.ts';
-import { registerBaselines } from './baselines.ts';
 import type { ApiConfig } from './config.ts';
 import { registerDashboard } from './dashboard.ts';
-import { registerEvalsets } from './evalsets.ts';
-import { registerRuns } from './runs.ts';
+import { openApiDocument, type RouteDoc } from './routes/docs.ts';
+import { registerOperations } from './routes/operations.ts';
 import { registerSlices } from './slices.ts';
-import { registerSql } from './sql.ts';
 import { registerTraces } from './traces.ts';
 
-/** what the CLI runs on the store itself when no instance runs */
-export {
-  AlertsRequestError,
-  addSilence,
-  expireSilence,
-  type ListedAlert,
-  listAlerts,
-  listSilences,
-  type SilenceRequest,
-} from './alerts.ts';
+export { openApiDocument } from './routes/docs.ts';
+
+/**
+ * The OpenAPI document of an API with the default configuration, built
+ * without a store (no route touches it to register): what schemas/openapi.json
+ * holds.
+ */
+export async function defaultOpenApi(logger: Logger): Promise<Api['openapi']> {
+  const api = createApi({ store: {} as Repository, logger, config: { host: '127.0.0.1', port: 0, token: undefined } });
+  await api.app.close();
+  return api.openapi;
+}
 
 export interface Api {
   app: FastifyInstance;
+  /** the OpenAPI 3.1 document of every route (also served at /openapi.json) */
+  openapi: ReturnType<typeof openApiDocument>;
+  /** `METHOD /path` of every route the server answers, as Fastify registered them */
+  routes: string[];
   start(): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** The read side: SQL over what livegrade keeps. It also serves the store to CLI commands while an instance runs. */
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+/**
+ * The API: every operation of @livegrade/ops as a route, the dashboard's
+ * reads, SQL over what livegrade keeps. It also serves the store to CLI
+ * commands while an instance runs. Refusals are problem+json (RFC 9457).
+ */
 export function createApi(deps: {
   store: Repository;
   logger: Logger;
@@ -45,24 +63,54 @@ export function createApi(deps: {
   sliceBy?: readonly string[];
   /** the bank: section: the lookback of a capture run on request (POST /v1/bank/capture) */
   bank?: BankConfig;
+  /** the operations to serve; by default those on `store` */
+  operations?: Operations;
 }): Api {
   const { store, logger, config } = deps;
-  const app = createHttpServer({ logger, service: 'api', bodyLimit: 1024 * 1024 });
+  const scoring = deps.scoring ?? DEFAULT_CONFIG.scoring;
+  const app = createHttpServer({
+    logger,
+    service: 'api',
+    bodyLimit: 1024 * 1024,
+    statusOf: (err) => (err instanceof RequestError ? statusOf(err.kind) : undefined),
+    renderError: (err, status, message, url) => ({
+      contentType: PROBLEM_CONTENT_TYPE,
+      body: err instanceof RequestError ? problemOf(err, url) : plainProblem(status, message, url),
+    }),
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(plainProblem(404, `no route ${request.method} ${request.url.split('?')[0]}`, request.url));
+  });
+  const registered: string[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') registered.push(`${method} ${r.url}`);
+  });
   registerAuth(app, config.token);
   app.get('/healthz', async () => ({ ok: true, service: 'livegrade' }));
-  registerSql(app, store);
-  registerBaselines(app, store, deps.scoring ?? DEFAULT_CONFIG.scoring);
-  registerAlerts(app, store, deps.alerts);
-  registerSlices(app, store, deps.scoring ?? DEFAULT_CONFIG.scoring);
-  registerTraces(app, store);
-  const sliceBy = deps.sliceBy ?? DEFAULT_CONFIG.sampling.slice_by;
-  registerBank(app, store, { sliceBy, ...(deps.bank ? { bank: deps.bank } : {}) });
-  registerRuns(app, store);
-  registerEvalsets(app, store, { sliceBy });
+  const ops =
+    deps.operations ??
+    createStoreOperations(store, {
+      scoring,
+      alerts: deps.alerts,
+      sliceBy: deps.sliceBy ?? DEFAULT_CONFIG.sampling.slice_by,
+      captureLookbackMs: (deps.bank ?? DEFAULT_CONFIG.bank).capture_lookback,
+    });
+  const routes: RouteDoc[] = [
+    ...registerOperations(app, ops),
+    ...registerSlices(app, store, scoring),
+    ...registerTraces(app, store),
+  ];
+  const openapi = openApiDocument(routes, { version: VERSION });
+  app.get('/openapi.json', async () => openapi);
   registerDashboard(app);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   return {
     app,
+    openapi,
+    routes: registered,
     start: () => app.listen({ host: config.host, port: config.port }),
     stop: () => app.close(),
   };

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { PROBLEM_CONTENT_TYPE, plainProblem } from '@livegrade/ops';
 import type { FastifyInstance } from '@livegrade/runtime';
 
 /** Bearer-token check on /v1/*. Health stays open for probes. */
@@ -9,9 +10,11 @@ export function registerAuth(app: FastifyInstance, token: string | undefined) {
     if (!request.url.startsWith('/v1/')) return;
     const got = Buffer.from(String(request.headers.authorization ?? ''));
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      const detail = 'missing or wrong bearer token (Authorization: Bearer $LIVEGRADE_API_TOKEN)';
       return reply
         .code(401)
-        .send({ error: 'missing or wrong bearer token (Authorization: Bearer $LIVEGRADE_API_TOKEN)' });
+        .type(PROBLEM_CONTENT_TYPE)
+        .send(plainProblem(401, detail, request.url));
     }
   });
 }

@@ -91,14 +91,14 @@ describe('/v1/runs', () => {
     assert.equal(res.json<{ run: EvalRun }>().run.id, 'run-big');
     const again = await call('POST', '/v1/runs', big);
     assert.equal(again.statusCode, 409);
-    assert.match(again.json<{ error: string }>().error, /records are immutable/);
+    assert.match(again.json<{ detail: string }>().detail, /records are immutable/);
   });
 
   it('refuses a record that is not one, naming the field', async () => {
     const r = record('run-x', 1);
     const res = await call('POST', '/v1/runs', { ...r, run: { ...r.run, verdict: 'maybe' } });
     assert.equal(res.statusCode, 400);
-    assert.match(res.json<{ error: string }>().error, /^invalid record: run\.verdict: /);
+    assert.match(res.json<{ detail: string }>().detail, /^invalid record: run\.verdict: /);
   });
 
   it('lists, shows and signs off runs; an unknown run is a 404', async () => {
@@ -117,10 +117,10 @@ describe('/v1/runs', () => {
     );
     const empty = await call('POST', '/v1/runs/run-small/signoff', { reviewer: 'ana', note: ' ' });
     assert.equal(empty.statusCode, 400);
-    assert.match(empty.json<{ error: string }>().error, /needs a note/);
+    assert.match(empty.json<{ detail: string }>().detail, /needs a note/);
     const unknown = await call('GET', '/v1/runs/run-nope');
     assert.equal(unknown.statusCode, 404);
-    assert.match(unknown.json<{ error: string }>().error, /no run with id "run-nope"/);
+    assert.match(unknown.json<{ detail: string }>().detail, /no run with id "run-nope"/);
     assert.equal((await call('GET', '/v1/runs?limit=0')).statusCode, 400);
   });
 });

@@ -247,9 +247,9 @@ describe('GET /v1/traces/:trace_id', () => {
   });
 
   it('answers 404 for a trace that was not sampled, saying only sampled traces are kept', async () => {
-    const r = await get<{ error: string }>(`/v1/traces/${UNSAMPLED_TRACE}`, 404);
-    assert.match(r.error, /only sampled traces are kept/);
-    assert.match(r.error, new RegExp(UNSAMPLED_TRACE));
+    const r = await get<{ detail: string }>(`/v1/traces/${UNSAMPLED_TRACE}`, 404);
+    assert.match(r.detail, /only sampled traces are kept/);
+    assert.match(r.detail, new RegExp(UNSAMPLED_TRACE));
   });
 });
 
@@ -281,8 +281,8 @@ describe('read endpoints refuse bad query strings', () => {
   ];
   for (const [url, message] of cases) {
     it(`400 for ${decodeURIComponent(url)}`, async () => {
-      const r = await get<{ error: string }>(url, 400);
-      assert.match(r.error, message);
+      const r = await get<{ detail: string }>(url, 400);
+      assert.match(r.detail, message);
     });
   }
 });

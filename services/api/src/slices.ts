@@ -2,14 +2,15 @@ import {
   formatDuration,
   METRICS,
   type MetricName,
-  pairDimension,
   parseDuration,
   parseSliceMatcher,
+  RequestError,
   rankSlices,
   SCORE_BINS,
   type ScoringConfig,
   slicePairs,
 } from '@livegrade/core';
+import { parseInput } from '@livegrade/ops';
 import type { FastifyInstance } from '@livegrade/runtime';
 import type { Repository, StoredVerdict } from '@livegrade/store';
 import { z } from 'zod';
@@ -21,7 +22,7 @@ import type {
   SlicesResponse,
   VerdictView,
 } from './read-models.ts';
-import { parseInput } from './request.ts';
+import type { RouteDoc } from './routes/docs.ts';
 
 /**
  * The dashboard's reads (issue 6, read-models.ts is the contract): a scored
@@ -75,21 +76,23 @@ export function verdictView(v: StoredVerdict): VerdictView {
 
 /**
  * A slice key in its canonical form: pairs sorted by dimension (what the
- * scorer writes), `*` for all traffic. A key as the scorer wrote it, whose
- * values may hold ',', is taken whole; anything else goes through the
- * silences' matcher, which sorts the pairs. Throws RangeError.
+ * scorer writes), `*` for all traffic. Keys and matchers go through the
+ * silences' matcher, which sorts the pairs and reads escaped values (`\,`);
+ * a key written before values were escaped, whose values may hold ',', is
+ * taken whole. Throws RangeError.
  */
 export function canonicalSlice(text: string): string {
   try {
     return parseSliceMatcher(text);
   } catch (err) {
-    const pairs = slicePairs(text);
-    const dims = pairs.map(pairDimension);
+    let dims: string[] = [];
+    try {
+      dims = slicePairs(text).map((p) => p.dim);
+    } catch {
+      // not a key either: the matcher's error says what is wrong
+    }
     const stored =
-      pairs.length > 0 &&
-      pairs.every((p) => p.includes('=')) &&
-      dims.every((d, i) => i === 0 || dims[i - 1]! < d) &&
-      dims.every((d) => isDimension(d));
+      dims.length > 0 && dims.every((d, i) => i === 0 || dims[i - 1]! < d) && dims.every((d) => isDimension(d));
     if (stored) return text;
     throw err;
   }
@@ -251,7 +254,11 @@ function coarsen(hist: readonly number[], bins: number): number[] {
   return out;
 }
 
-export function registerSlices(app: FastifyInstance, store: SlicesStore, scoring: Pick<ScoringConfig, 'windows'>) {
+export function registerSlices(
+  app: FastifyInstance,
+  store: SlicesStore,
+  scoring: Pick<ScoringConfig, 'windows'>,
+): RouteDoc[] {
   const windows = [...scoring.windows];
   const windowField = windowParam(windows).default(windows[0]!);
 
@@ -282,24 +289,24 @@ export function registerSlices(app: FastifyInstance, store: SlicesStore, scoring
     to: timeParam.optional(),
   });
 
-  app.get('/v1/slices', async (request, reply) => {
+  app.get('/v1/slices', async (request) => {
     const q = parseInput(SlicesQuery, request.query ?? {}, 'query');
-    if (!q.ok) return reply.code(400).send({ error: q.error });
-    return slicesResponse(store, windows, q.value);
+    return slicesResponse(store, windows, q);
   });
 
-  app.get('/v1/slices/series', async (request, reply) => {
+  app.get('/v1/slices/series', async (request) => {
     const q = parseInput(SeriesQuery, request.query ?? {}, 'query');
-    if (!q.ok) return reply.code(400).send({ error: q.error });
-    const { slice, window, metric, max_points } = q.value;
+    const { slice, window, metric, max_points } = q;
     // by default the day up to the slice's latest scored window, which in an accelerated demo is not now
-    const to = q.value.to ?? (await store.latestWindow(window, undefined, slice))?.end ?? Date.now();
-    const from = q.value.from ?? to - SERIES_RANGE_MS;
-    if (from > to) return reply.code(400).send({ error: `invalid query: from: ${iso(from)} is after to (${iso(to)})` });
+    const to = q.to ?? (await store.latestWindow(window, undefined, slice))?.end ?? Date.now();
+    const from = q.from ?? to - SERIES_RANGE_MS;
+    if (from > to) throw fromAfterTo(from, to);
     if (to - from > SERIES_MAX_RANGE_MS) {
-      return reply.code(400).send({
-        error: `invalid query: from, to: ${formatDuration(to - from)} apart; at most ${formatDuration(SERIES_MAX_RANGE_MS)}`,
-      });
+      const apart = `${formatDuration(to - from)} apart; at most ${formatDuration(SERIES_MAX_RANGE_MS)}`;
+      throw new RequestError(`invalid query: from, to: ${apart}`, 'invalid', [
+        { name: 'from', reason: apart },
+        { name: 'to', reason: apart },
+      ]);
     }
     const points = await store.series(slice, window, metric, from, to, max_points);
     return {
@@ -310,10 +317,9 @@ export function registerSlices(app: FastifyInstance, store: SlicesStore, scoring
     } satisfies SeriesResponse;
   });
 
-  app.get('/v1/slices/distributions', async (request, reply) => {
+  app.get('/v1/slices/distributions', async (request) => {
     const q = parseInput(DistributionsQuery, request.query ?? {}, 'query');
-    if (!q.ok) return reply.code(400).send({ error: q.error });
-    const { slice, window, at, bins } = q.value;
+    const { slice, window, at, bins } = q;
     const [scored, baseline] = await Promise.all([store.latestWindow(window, at, slice), store.activeBaseline()]);
     const [current, reference] = await Promise.all([
       scored ? store.sliceDistribution(slice, scored.start, scored.end) : null,
@@ -333,13 +339,10 @@ export function registerSlices(app: FastifyInstance, store: SlicesStore, scoring
     } satisfies DistributionsResponse;
   });
 
-  app.get('/v1/slices/failures', async (request, reply) => {
+  app.get('/v1/slices/failures', async (request) => {
     const q = parseInput(FailuresQuery, request.query ?? {}, 'query');
-    if (!q.ok) return reply.code(400).send({ error: q.error });
-    const { slice, limit, from, to } = q.value;
-    if (from !== undefined && to !== undefined && from > to) {
-      return reply.code(400).send({ error: `invalid query: from: ${iso(from)} is after to (${iso(to)})` });
-    }
+    const { slice, limit, from, to } = q;
+    if (from !== undefined && to !== undefined && from > to) throw fromAfterTo(from, to);
     const found = await store.failures(slice, {
       limit,
       ...(from === undefined ? {} : { from }),
@@ -361,4 +364,34 @@ export function registerSlices(app: FastifyInstance, store: SlicesStore, scoring
       })),
     } satisfies FailuresResponse;
   });
+
+  const doc = (path: string, operationId: string, summary: string, input: z.ZodType): RouteDoc => ({
+    method: 'GET',
+    path,
+    operationId,
+    summary,
+    input,
+    status: 200,
+  });
+  return [
+    doc('/v1/slices', 'slices', "A scored window's slices, worst first", SlicesQuery),
+    doc('/v1/slices/series', 'sliceSeries', 'One metric of a slice over time', SeriesQuery),
+    doc(
+      '/v1/slices/distributions',
+      'sliceDistributions',
+      'Score and label distributions of a slice against the baseline',
+      DistributionsQuery,
+    ),
+    doc(
+      '/v1/slices/failures',
+      'sliceFailures',
+      'The sampled failures of a slice, newest first, with their verdicts',
+      FailuresQuery,
+    ),
+  ];
+}
+
+function fromAfterTo(from: number, to: number): RequestError {
+  const reason = `${iso(from)} is after to (${iso(to)})`;
+  return new RequestError(`invalid query: from: ${reason}`, 'invalid', [{ name: 'from', reason }]);
 }

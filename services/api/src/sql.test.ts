@@ -45,7 +45,14 @@ async function sql(query: string, format?: 'json' | 'csv' | 'tsv', authorization
 async function refused(query: string, message: RegExp) {
   const res = await sql(query);
   assert.equal(res.statusCode, 403, `${query}: ${res.body}`);
-  assert.match(res.json<{ error: string }>().error, message, query);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const problem = res.json<{ type: string; detail: string; 'invalid-params': Array<{ name: string }> }>();
+  assert.match(problem.detail, message, query);
+  assert.equal(problem.type, 'urn:livegrade:problem:forbidden');
+  assert.deepEqual(
+    problem['invalid-params'].map((p) => p.name),
+    ['query'],
+  );
 }
 
 async function rows(query: string): Promise<Array<Record<string, unknown>>> {
@@ -58,7 +65,7 @@ describe('POST /v1/sql: bearer token', () => {
   it('answers 401 without the token or with a wrong one, and runs the query with it', async () => {
     const none = await api.app.inject({ method: 'POST', url: '/v1/sql', payload: { query: 'SELECT 1' } });
     assert.equal(none.statusCode, 401);
-    assert.match(none.json<{ error: string }>().error, /bearer token/);
+    assert.match(none.json<{ detail: string }>().detail, /bearer token/);
     assert.equal((await sql('SELECT 1', 'json', 'Bearer wrong-token')).statusCode, 401);
     assert.equal((await sql('SELECT 1', 'json', TOKEN)).statusCode, 401, 'the Bearer scheme is required');
     assert.deepEqual(await rows('SELECT 1 AS one'), [{ one: 1 }]);
@@ -261,7 +268,7 @@ describe('POST /v1/sql: limits', () => {
   it('answers 422 naming the row limit and its variable when a result has too many rows', async () => {
     const res = await sql(`SELECT number FROM numbers(${MAX_ROWS + 1})`);
     assert.equal(res.statusCode, 422, res.body);
-    const { error } = res.json<{ error: string }>();
+    const { detail: error } = res.json<{ detail: string }>();
     assert.match(error, new RegExp(`more than ${MAX_ROWS} rows, the row limit .*LIVEGRADE_SQL_MAX_ROWS`));
     assert.match(error, /ClickHouse: Limit for result exceeded, max rows/, 'the engine message is kept');
     assert.equal((await rows(`SELECT number FROM numbers(${MAX_ROWS})`)).length, MAX_ROWS, 'the limit itself is fine');
@@ -271,7 +278,7 @@ describe('POST /v1/sql: limits', () => {
     const res = await sql('SELECT repeat(toString(number), 1000) AS s FROM numbers(200)');
     assert.equal(res.statusCode, 422, res.body);
     assert.match(
-      res.json<{ error: string }>().error,
+      res.json<{ detail: string }>().detail,
       new RegExp(`larger than ${MAX_BYTES} bytes, the size limit .*LIVEGRADE_SQL_MAX_RESULT_BYTES`),
     );
   });
@@ -279,7 +286,7 @@ describe('POST /v1/sql: limits', () => {
   it('answers 422 naming the time limit and its variable when a query runs too long', async () => {
     const res = await sql('SELECT sum(sipHash64(number)) AS s FROM numbers(1e12)');
     assert.equal(res.statusCode, 422, res.body);
-    const { error } = res.json<{ error: string }>();
+    const { detail: error } = res.json<{ detail: string }>();
     assert.match(error, /ran past 1 s, the time limit .*LIVEGRADE_SQL_TIMEOUT_SECONDS/);
     assert.match(error, /ClickHouse: Timeout exceeded/);
   });
@@ -352,10 +359,10 @@ describe('POST /v1/sql: results and errors', () => {
   it('passes an engine error on with the engine message as a 400', async () => {
     const res = await sql('SELECT no_such_column FROM numbers(1)');
     assert.equal(res.statusCode, 400);
-    assert.match(res.json<{ error: string }>().error, /Unknown expression identifier `no_such_column`/);
+    assert.match(res.json<{ detail: string }>().detail, /Unknown expression identifier `no_such_column`/);
     const syntax = await sql('SELECT 1 /* never closed');
     assert.equal(syntax.statusCode, 400);
-    const { error } = syntax.json<{ error: string }>();
+    const { detail: error } = syntax.json<{ detail: string }>();
     assert.match(error, /^Multiline comment is not closed: Syntax error/);
     assert.doesNotMatch(error, /formatQuery/, 'the message is about the query as sent');
   });
@@ -368,7 +375,7 @@ describe('POST /v1/sql: results and errors', () => {
       payload: {},
     });
     assert.equal(empty.statusCode, 400);
-    assert.match(empty.json<{ error: string }>().error, /invalid request: .*query/);
+    assert.match(empty.json<{ detail: string }>().detail, /invalid request: .*query/);
     const xml = await api.app.inject({
       method: 'POST',
       url: '/v1/sql',
@@ -376,6 +383,6 @@ describe('POST /v1/sql: results and errors', () => {
       payload: { query: 'SELECT 1', format: 'xml' },
     });
     assert.equal(xml.statusCode, 400);
-    assert.match(xml.json<{ error: string }>().error, /format/);
+    assert.match(xml.json<{ detail: string }>().detail, /format/);
   });
 });

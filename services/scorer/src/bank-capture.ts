@@ -1,7 +1,8 @@
 import { type BankConfig, QUEUES } from '@livegrade/core';
 import type { Jobs, Worker } from '@livegrade/jobs';
+import { type CaptureResult, captureBank } from '@livegrade/ops';
 import type { Logger } from '@livegrade/runtime';
-import { type CaptureResult, captureBank, type Repository } from '@livegrade/store';
+import type { Repository } from '@livegrade/store';
 
 export interface BankCaptureConfig {
   bank: BankConfig;
@@ -19,7 +20,7 @@ export interface BankCapture {
 const CAPTURE_SCHEDULER = 'bank-capture';
 
 /**
- * The regression bank's capture (DESIGN.md §8) as a repeatable `capture`
+ * The regression bank's capture (docs/ARCHITECTURE.md §8) as a repeatable `capture`
  * job on queue `bank`: whichever worker takes a run reads the verdicts
  * since the stored watermark, so any number of scorers share it, and a run
  * that overlaps another only writes rows the table collapses.

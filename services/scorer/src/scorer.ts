@@ -1,7 +1,8 @@
 import { QUEUES, type ScoreWindowJob, windowJobId, windowsDue } from '@livegrade/core';
 import type { Jobs, Worker } from '@livegrade/jobs';
+import type { CaptureResult } from '@livegrade/ops';
 import type { Logger } from '@livegrade/runtime';
-import type { CaptureResult, Repository } from '@livegrade/store';
+import type { Repository } from '@livegrade/store';
 import { type BankCapture, createBankCapture } from './bank-capture.ts';
 import type { ScorerConfig } from './config.ts';
 import { baselineCache, scoreWindow, type WindowScore } from './score-window.ts';
@@ -30,7 +31,7 @@ export type WindowListener = (run: { seconds: number; ok: boolean }) => void;
 const TICK_SCHEDULER = 'scoring-tick';
 
 /**
- * The scorer (DESIGN.md §6): a repeatable tick job queues the windows due,
+ * The scorer (docs/ARCHITECTURE.md §6): a repeatable tick job queues the windows due,
  * each window is a job of its own, deduplicated by its aligned end, so
  * several workers share the queue, a restarted worker retries what it was
  * doing, and no window is scored twice by the schedule. The same code runs on

@@ -1,6 +1,6 @@
 import type { Instance } from '@livegrade/cli';
 import { DEFAULT_CONFIG, type LivegradeConfig, parseConfig } from '@livegrade/core';
-import { activateBaseline, registerBaseline } from '@livegrade/store';
+import { activateBaseline, registerBaseline } from '@livegrade/ops';
 import { type ReviewedDecision, reviewedTraffic, sendReviewed } from '../../support/reviewed-service.ts';
 import { waitFor } from '../../support/wait.ts';
 

@@ -1,34 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type ListedAlert, listAlerts } from '@livegrade/api';
 import { ConfigError, checkAlertRules, type Env } from '@livegrade/core';
 import { loadConfig, parseYaml } from '@livegrade/runtime';
-import { throughApiOrStore } from '../store-access.ts';
+import type { Command } from '../command.ts';
+import { withOperations } from '../operations.ts';
 import { iso, renderRows } from '../table.ts';
-import { UsageError } from '../usage.ts';
-
-const USAGE = `usage:
-  livegrade alerts check <file>     validate alert rules (a livegrade.config.yaml, or a file with just alerts:)
-  livegrade alerts list [--json]    firing and pending alerts, worst first`;
-
-export interface AlertsOptions {
-  json?: boolean | undefined;
-}
 
 /** `livegrade alerts ...`: `check` reads only the file; `list` goes through the running instance or the store. */
-export async function alerts(env: Env, args: string[], opts: AlertsOptions): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'check':
-      if (rest.length !== 1) throw new UsageError(`alerts check takes one file\n\n${USAGE}`);
-      return check(env, rest[0]!);
-    case 'list':
-      if (rest.length !== 0) throw new UsageError(`alerts list takes no arguments\n\n${USAGE}`);
-      return list(env, opts.json ?? false);
-    default:
-      throw new UsageError(sub ? `unknown alerts command "${sub}"\n\n${USAGE}` : USAGE);
-  }
-}
+export const command: Command = {
+  actions: {
+    check: {
+      usage:
+        'livegrade alerts check <file>     validate alert rules (a livegrade.config.yaml, or a file with just alerts:)',
+      args: { min: 1, max: 1, what: 'one file' },
+      run: (env, [file]) => check(env, file!),
+    },
+    list: {
+      usage: 'livegrade alerts list [--json]    firing and pending alerts, worst first',
+      flags: { json: { type: 'boolean' } },
+      run: (env, _args, flags) => list(env, flags.json === true),
+    },
+  },
+};
 
 /**
  * Validated with the same code a service runs at start, so "ok" here means
@@ -64,10 +57,7 @@ async function check(env: Env, file: string): Promise<number> {
 }
 
 async function list(env: Env, json: boolean): Promise<number> {
-  const listed = await throughApiOrStore(env, {
-    api: async (api) => (await api.json<{ alerts: ListedAlert[] }>('GET', '/v1/alerts')).alerts,
-    store: async (store) => listAlerts(store, (await loadConfig({ env })).config.alerts),
-  });
+  const { alerts: listed } = await withOperations(env, (ops) => ops.listAlerts({}));
   if (json) {
     process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
     return 0;

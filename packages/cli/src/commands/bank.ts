@@ -1,61 +1,43 @@
 import { userInfo } from 'node:os';
-import type { BankCase, Env } from '@livegrade/core';
-import { loadConfig } from '@livegrade/runtime';
-import {
-  type AddResult,
-  addCasesFromSql,
-  type BankListing,
-  type CaptureResult,
-  captureBank,
-  listBank,
-} from '@livegrade/store';
+import type { Env } from '@livegrade/core';
+import type { Command } from '../command.ts';
 import { type Flags, flagText } from '../flags.ts';
-import { replay } from '../replay/command.ts';
-import { throughApiOrStore } from '../store-access.ts';
+import { withOperations } from '../operations.ts';
+import { REPLAY_FLAGS, REPLAY_USAGE, replay } from '../replay/command.ts';
 import { iso, renderRows } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
-const USAGE = `usage:
-  livegrade bank list [--all] [--json]
-  livegrade bank add --sql "<SELECT decision_id [, expected_label] ...>"
-  livegrade bank retire <id> --reason <why> [--by <name>]
-  livegrade bank capture
-  livegrade bank replay --target <url> [--k 5] [--concurrency 8] [--slice-bar 0.8] [--timeout 10s] [--retries 2]
-add: each decision needs a kept input, and a human review unless the query returns an expected_label column`;
+const ADD_HELP =
+  'add: each decision needs a kept input, and a human review unless the query returns an expected_label column';
 
 /** `livegrade bank ...` (issue 7): through the running instance's API, or on the store when none runs. */
-export async function bank(env: Env, args: string[], opts: Flags): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'list':
-      noArguments(rest, sub);
-      return list(env, opts);
-    case 'add':
-      noArguments(rest, sub);
-      return add(env, opts);
-    case 'retire':
-      if (rest.length !== 1) throw new UsageError(`bank retire takes one case id\n\n${USAGE}`);
-      return retire(env, rest[0]!, opts);
-    case 'capture':
-      noArguments(rest, sub);
-      return capture(env);
-    case 'replay':
-      return replay(env, rest, opts);
-    default:
-      throw new UsageError(sub ? `unknown bank command "${sub}"\n\n${USAGE}` : USAGE);
-  }
-}
-
-function noArguments(rest: string[], sub: string) {
-  if (rest.length !== 0) throw new UsageError(`bank ${sub} takes flags only (got "${rest.join(' ')}")\n\n${USAGE}`);
-}
+export const command: Command = {
+  actions: {
+    list: {
+      usage: 'livegrade bank list [--all] [--json]',
+      flags: { all: { type: 'boolean' }, json: { type: 'boolean' } },
+      run: (env, _args, flags) => list(env, flags),
+    },
+    add: {
+      usage: 'livegrade bank add --sql "<SELECT decision_id [, expected_label] ...>"',
+      flags: { sql: { type: 'string' } },
+      run: (env, _args, flags) => add(env, flags),
+    },
+    retire: {
+      usage: 'livegrade bank retire <id> --reason <why> [--by <name>]',
+      flags: { reason: { type: 'string' }, by: { type: 'string' } },
+      args: { min: 1, max: 1, what: 'one case id' },
+      run: (env, [id], flags) => retire(env, id!, flags),
+    },
+    capture: { usage: 'livegrade bank capture', run: (env) => capture(env) },
+    replay: { usage: REPLAY_USAGE, flags: REPLAY_FLAGS, run: (env, _args, flags) => replay(env, flags) },
+  },
+  help: ADD_HELP,
+};
 
 async function list(env: Env, opts: Flags): Promise<number> {
   const all = opts.all === true;
-  const listed = await throughApiOrStore(env, {
-    api: (api) => api.json<BankListing>('GET', `/v1/bank/cases${all ? '?all=1' : ''}`),
-    store: (store) => listBank(store, { includeRetired: all }),
-  });
+  const listed = await withOperations(env, (ops) => ops.listBank({ all }));
   if (opts.json === true) {
     process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
     return 0;
@@ -92,15 +74,9 @@ async function list(env: Env, opts: Flags): Promise<number> {
 async function add(env: Env, opts: Flags): Promise<number> {
   const sql = flagText(opts, 'sql');
   if (sql === undefined || sql.trim() === '') {
-    throw new UsageError(`--sql is required: a SELECT returning a decision_id column\n\n${USAGE}`);
+    throw new UsageError(`--sql is required: a SELECT returning a decision_id column\n\n${ADD_HELP}`);
   }
-  const result = await throughApiOrStore<AddResult>(env, {
-    api: (api) => api.json<AddResult>('POST', '/v1/bank/cases', { sql }),
-    store: async (store) => {
-      const { config } = await loadConfig({ env });
-      return addCasesFromSql(store, sql, { sliceBy: config.sampling.slice_by });
-    },
-  });
+  const result = await withOperations(env, (ops) => ops.addBankCases({ sql }));
   for (const s of result.skipped) process.stdout.write(`skipped ${s.decision_id}: ${s.reason}\n`);
   const n = result.added.length;
   if (n === 0) {
@@ -119,14 +95,9 @@ async function add(env: Env, opts: Flags): Promise<number> {
 
 async function retire(env: Env, id: string, opts: Flags): Promise<number> {
   const reason = flagText(opts, 'reason')?.trim();
-  if (!reason) throw new UsageError(`--reason is required: say why case ${id} no longer applies\n\n${USAGE}`);
+  if (!reason) throw new UsageError(`--reason is required: say why case ${id} no longer applies`);
   const by = flagText(opts, 'by')?.trim() || whoami();
-  const retired = await throughApiOrStore<BankCase>(env, {
-    api: async (api) =>
-      (await api.json<{ case: BankCase }>('POST', `/v1/bank/cases/${encodeURIComponent(id)}/retire`, { reason, by }))
-        .case,
-    store: (store) => store.retireCase(id, reason, by),
-  });
+  const { case: retired } = await withOperations(env, (ops) => ops.retireBankCase({ id, reason, by }));
   process.stdout.write(
     `retired case ${retired.id} (${retired.slice}, seen ${retired.times_seen}×): no longer replayed; ` +
       'livegrade bank list --all still shows it\n',
@@ -135,13 +106,7 @@ async function retire(env: Env, id: string, opts: Flags): Promise<number> {
 }
 
 async function capture(env: Env): Promise<number> {
-  const r = await throughApiOrStore<CaptureResult>(env, {
-    api: (api) => api.json<CaptureResult>('POST', '/v1/bank/capture'),
-    store: async (store) => {
-      const { config } = await loadConfig({ env });
-      return captureBank(store, { sliceBy: config.sampling.slice_by, lookbackMs: config.bank.capture_lookback });
-    },
-  });
+  const r = await withOperations(env, (ops) => ops.captureBank({}));
   process.stdout.write(
     `captured ${r.captured} decision${r.captured === 1 ? '' : 's'} into ${r.cases} case${r.cases === 1 ? '' : 's'} ` +
       `(${r.overrides} overrides, ${r.labelled_failures} labelled failures)` +

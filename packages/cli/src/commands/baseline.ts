@@ -1,82 +1,62 @@
-import type { BaselineInfo, Env, SliceAggregate } from '@livegrade/core';
-import { loadConfig } from '@livegrade/runtime';
-import { activateBaseline, registerBaseline, showBaseline } from '@livegrade/store';
-import { parseTime } from '../flags.ts';
-import { throughApiOrStore } from '../store-access.ts';
+import type { Env } from '@livegrade/core';
+import type { Command } from '../command.ts';
+import { type Flags, flagText, parseTime } from '../flags.ts';
+import { withOperations } from '../operations.ts';
 import { iso, renderRows } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
-const USAGE = `usage:
-  livegrade baseline register --name <name> --from <time> --to <time> [--model-version <v>] [--activate]
-  livegrade baseline list
-  livegrade baseline show <name> [--format table|json]
-  livegrade baseline activate <name>
-times: ISO 8601 (2026-11-20T00:00:00Z), "now", or "now-<duration>" (now-7d, now-90m)`;
-
-export interface BaselineOptions {
-  name?: string | undefined;
-  from?: string | undefined;
-  to?: string | undefined;
-  modelVersion?: string | undefined;
-  activate?: boolean | undefined;
-  format?: string | undefined;
-}
+const TIMES = 'times: ISO 8601 (2026-11-20T00:00:00Z), "now", or "now-<duration>" (now-7d, now-90m)';
 
 /** `livegrade baseline ...`: through the running instance's API, or on the store when none runs. */
-export async function baseline(env: Env, args: string[], opts: BaselineOptions, now = Date.now()): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'register':
-      return register(env, opts, now);
-    case 'list':
-      return list(env);
-    case 'show':
-      return show(env, one(rest, 'show'), opts.format ?? 'table');
-    case 'activate':
-      return activate(env, one(rest, 'activate'));
-    default:
-      throw new UsageError(sub ? `unknown baseline command "${sub}"\n\n${USAGE}` : USAGE);
-  }
-}
+export const command: Command = {
+  actions: {
+    register: {
+      usage: 'livegrade baseline register --name <name> --from <time> --to <time> [--model-version <v>] [--activate]',
+      flags: {
+        name: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'model-version': { type: 'string' },
+        activate: { type: 'boolean' },
+      },
+      run: (env, _args, flags) => register(env, flags),
+    },
+    list: { usage: 'livegrade baseline list', run: (env) => list(env) },
+    show: {
+      usage: 'livegrade baseline show <name> [--format table|json]',
+      flags: { format: { type: 'string' } },
+      args: { min: 1, max: 1, what: 'one baseline name' },
+      run: (env, [name], flags) => show(env, name!, flagText(flags, 'format') ?? 'table'),
+    },
+    activate: {
+      usage: 'livegrade baseline activate <name>',
+      args: { min: 1, max: 1, what: 'one baseline name' },
+      run: (env, [name]) => activate(env, name!),
+    },
+  },
+  help: TIMES,
+};
 
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined) throw new UsageError(`${flag} is required\n\n${USAGE}`);
+function required(flags: Flags, flag: string): string {
+  const value = flagText(flags, flag);
+  if (!value) throw new UsageError(`--${flag} is required\n\n${TIMES}`);
   return value;
 }
 
-function one(rest: string[], sub: string): string {
-  if (rest.length !== 1) throw new UsageError(`baseline ${sub} takes one baseline name\n\n${USAGE}`);
-  return rest[0]!;
-}
-
-async function register(env: Env, opts: BaselineOptions, now: number): Promise<number> {
-  if (!opts.name) throw new UsageError(`--name is required\n\n${USAGE}`);
-  const from = parseTime(required(opts.from, '--from'), '--from', now);
-  const to = parseTime(required(opts.to, '--to'), '--to', now);
-  const name = opts.name;
-  const info = await throughApiOrStore<BaselineInfo>(env, {
-    api: async (api) =>
-      (
-        await api.json<{ baseline: BaselineInfo }>('POST', '/v1/baselines', {
-          name,
-          from,
-          to,
-          ...(opts.modelVersion ? { model_version: opts.modelVersion } : {}),
-          activate: opts.activate ?? false,
-        })
-      ).baseline,
-    store: async (store) => {
-      const { config } = await loadConfig({ env });
-      const registered = await registerBaseline(store, config.scoring, {
-        name,
-        from,
-        to,
-        modelVersion: opts.modelVersion,
-      });
-      if (opts.activate) await activateBaseline(store, name);
-      return { ...registered, active: opts.activate ?? false };
-    },
-  });
+async function register(env: Env, flags: Flags, now = Date.now()): Promise<number> {
+  const name = required(flags, 'name');
+  const from = parseTime(required(flags, 'from'), '--from', now);
+  const to = parseTime(required(flags, 'to'), '--to', now);
+  const modelVersion = flagText(flags, 'model-version');
+  const { baseline: info } = await withOperations(env, (ops) =>
+    ops.registerBaseline({
+      name,
+      from,
+      to,
+      ...(modelVersion ? { model_version: modelVersion } : {}),
+      activate: flags.activate === true,
+    }),
+  );
   process.stdout.write(
     `registered baseline "${info.name}": ${info.volume} decisions in ${info.slices} slices, ${iso(info.from)} to ${iso(info.to)}` +
       `${info.model_version ? `, model version ${info.model_version}` : ''}${info.active ? ' (active)' : ''}\n`,
@@ -86,10 +66,7 @@ async function register(env: Env, opts: BaselineOptions, now: number): Promise<n
 }
 
 async function list(env: Env): Promise<number> {
-  const baselines = await throughApiOrStore(env, {
-    api: async (api) => (await api.json<{ baselines: BaselineInfo[] }>('GET', '/v1/baselines')).baselines,
-    store: (store) => store.listBaselines(),
-  });
+  const { baselines } = await withOperations(env, (ops) => ops.listBaselines({}));
   if (baselines.length === 0) {
     process.stdout.write('no baselines registered (livegrade baseline register --name ... --from ... --to ...)\n');
     return 0;
@@ -110,11 +87,7 @@ async function list(env: Env): Promise<number> {
 
 async function show(env: Env, name: string, format: string): Promise<number> {
   if (format !== 'table' && format !== 'json') throw new UsageError(`unknown --format "${format}" (table or json)`);
-  const shown = await throughApiOrStore(env, {
-    api: (api) =>
-      api.json<{ info: BaselineInfo; slices: SliceAggregate[] }>('GET', `/v1/baselines/${encodeURIComponent(name)}`),
-    store: (store) => showBaseline(store, name),
-  });
+  const shown = await withOperations(env, (ops) => ops.showBaseline({ name }));
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     return 0;
@@ -150,10 +123,7 @@ async function show(env: Env, name: string, format: string): Promise<number> {
 }
 
 async function activate(env: Env, name: string): Promise<number> {
-  await throughApiOrStore(env, {
-    api: (api) => api.json('POST', `/v1/baselines/${encodeURIComponent(name)}/activate`),
-    store: (store) => activateBaseline(store, name),
-  });
+  await withOperations(env, (ops) => ops.activateBaseline({ name }));
   process.stdout.write(`baseline "${name}" is active: the next scoring windows compare against it\n`);
   return 0;
 }

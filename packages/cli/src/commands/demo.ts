@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatCount, formatP } from '@livegrade/alerter';
 import type { Env } from '@livegrade/core';
-import { activateBaseline, type JsonResult, registerBaseline, type Store } from '@livegrade/store';
+import { activateBaseline, registerBaseline } from '@livegrade/ops';
+import type { JsonResult, Store } from '@livegrade/store';
+import type { Command } from '../command.ts';
 import { type AlertReceiver, startAlertReceiver, type WebhookBody } from '../demo/alert-receiver.ts';
 import { DEMO_WEBHOOK_ENV, demoConfig } from '../demo/demo-config.ts';
 import { sliceFailuresSql } from '../demo/failures-query.ts';
@@ -19,6 +21,7 @@ import {
   HEALTHY_VERSION,
   LANGUAGES,
 } from '../demo/traffic-model.ts';
+import { flagText } from '../flags.ts';
 import { type Instance, startInstance } from '../instance.ts';
 import { renderTable } from '../table.ts';
 import { UsageError } from '../usage.ts';
@@ -44,6 +47,13 @@ const MARKER = '.livegrade-demo';
 const RULES = ['override-rate', 'score-drift'];
 
 class Interrupted extends Error {}
+
+export const command: Command = {
+  usage: `livegrade demo [--exit] [--data-dir <dir>]   the whole loop in ~2 minutes: a simulated support bot, a baseline,
+                                               a release that breaks one slice, its alert and the SQL behind it`,
+  flags: { exit: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+  run: (env, _args, flags) => demo(env, { exit: flags.exit === true, dataDir: flagText(flags, 'data-dir') }),
+};
 
 /**
  * `livegrade demo`: the whole loop in about two minutes. An embedded

@@ -1,5 +1,12 @@
 import type { Env } from '@livegrade/core';
 import { migrate as applyMigrations, loadMigrations, openStoreClients } from '@livegrade/store';
+import type { Command } from '../command.ts';
+
+export const command: Command = {
+  usage: `livegrade migrate                            apply the store's pending migrations and exit (the one-shot job
+                                               before services that run with LIVEGRADE_MIGRATE=false)`,
+  run: (env) => migrate(env),
+};
 
 /**
  * `livegrade migrate`: applies the pending ClickHouse migrations and exits.

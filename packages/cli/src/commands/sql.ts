@@ -1,11 +1,20 @@
 import type { Env } from '@livegrade/core';
 import type { JsonResult, ResultFormat } from '@livegrade/store';
-import { throughApiOrStore } from '../store-access.ts';
+import type { Command } from '../command.ts';
+import { flagText } from '../flags.ts';
+import { withOperations } from '../operations.ts';
 import { renderTable } from '../table.ts';
 import { UsageError } from '../usage.ts';
 
 const FORMATS = ['json', 'table', 'csv', 'tsv'] as const;
 type CliFormat = (typeof FORMATS)[number];
+
+export const command: Command = {
+  usage: 'livegrade sql "<SELECT ...>" [--format table|json|csv|tsv]',
+  flags: { format: { type: 'string' } },
+  args: 'rest',
+  run: (env, args, flags) => sql(env, args.join(' ') || undefined, { format: flagText(flags, 'format') }),
+};
 
 /**
  * `livegrade sql "<query>"`: through the running instance's API when one
@@ -29,8 +38,5 @@ export async function sql(
 }
 
 async function runQuery(env: Env, query: string, format: ResultFormat): Promise<string> {
-  return throughApiOrStore(env, {
-    api: (api) => api.sql(query, format),
-    store: (store) => store.readOnlyQuery(query, format),
-  });
+  return (await withOperations(env, (ops) => ops.sql({ query, format }))).body;
 }

@@ -1,6 +1,15 @@
 import { formatDuration as duration, type Env, modesOf } from '@livegrade/core';
+import type { Command } from '../command.ts';
+import { flagText } from '../flags.ts';
 import { SERVICES, type ServiceName, startInstance } from '../instance.ts';
 import { UsageError } from '../usage.ts';
+
+export const command: Command = {
+  usage:
+    'livegrade up [--services gateway,sampler,scorer,api]   run livegrade (embedded unless LIVEGRADE_* URLs are set)',
+  flags: { services: { type: 'string' } },
+  run: (env, _args, flags) => up(env, { services: flagText(flags, 'services') }),
+};
 
 export async function up(env: Env, options: { services?: string | undefined }): Promise<number> {
   const services = parseServices(options.services);

@@ -1,5 +1,6 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { EvalPayload } from '@livegrade/core';
 import {
   buildManifest,
   contentHash,
@@ -16,9 +17,9 @@ import {
   type Selection,
   selectEvalset,
 } from '@livegrade/core';
+import type { Operations } from '@livegrade/ops';
 import { UsageError } from '../usage.ts';
 import { DEFAULTS, type ExportOptions } from './options.ts';
-import type { EvalsetSource } from './source.ts';
 
 /** What stops an export besides its flags (files, an empty window): exit 1 with the message. */
 export class EvalsetExportError extends Error {
@@ -70,9 +71,17 @@ export async function planExport(opts: ExportOptions): Promise<ExportPlan> {
  * rotated from the previous set) in core, payloads read for the chosen
  * ones, then the JSONL and its manifest written beside each other.
  */
-export async function exportEvalset(source: EvalsetSource, plan: ExportPlan, now = Date.now()): Promise<ExportResult> {
+export async function exportEvalset(
+  ops: Pick<Operations, 'evalsetCandidates' | 'evalsetPayloads'>,
+  plan: ExportPlan,
+  now = Date.now(),
+): Promise<ExportResult> {
   const { opts, previous, wanted, file, jsonlPath, manifestPath } = plan;
-  const candidates = await source.candidates({ from: opts.from, to: opts.to, sliceBy: wanted.slice_by });
+  const candidates = await ops.evalsetCandidates({
+    from: opts.from,
+    to: opts.to,
+    ...(wanted.slice_by === undefined ? {} : { slice_by: [...wanted.slice_by] }),
+  });
   const params: EvalsetParams = { ...wanted, slice_by: candidates.slice_by };
   let selection: Selection;
   let rotatedFrom: RotatedFrom | null = null;
@@ -96,7 +105,8 @@ export async function exportEvalset(source: EvalsetSource, plan: ExportPlan, now
     selection = selectEvalset(candidates.rows, params);
   }
 
-  const payloads = await source.payloads(
+  const payloads = await payloadsOf(
+    ops,
     selection.chosen.map((c) => ({ decision_id: c.decision_id, trace_id: c.trace_id })),
   );
   const items: EvalItem[] = [...selection.kept];
@@ -214,4 +224,19 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** The API refuses bodies over 1 MiB; a ref is under 200 bytes. */
+const REFS_PER_REQUEST = 2_000;
+
+async function payloadsOf(
+  ops: Pick<Operations, 'evalsetPayloads'>,
+  refs: Array<{ decision_id: string; trace_id: string }>,
+): Promise<Map<string, EvalPayload>> {
+  const out = new Map<string, EvalPayload>();
+  for (let i = 0; i < refs.length; i += REFS_PER_REQUEST) {
+    const { payloads } = await ops.evalsetPayloads({ refs: refs.slice(i, i + REFS_PER_REQUEST) });
+    for (const [id, p] of Object.entries(payloads)) out.set(id, p);
+  }
+  return out;
 }

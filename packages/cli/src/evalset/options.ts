@@ -1,3 +1,4 @@
+import type { ParseArgsOptionsConfig } from 'node:util';
 import { type Flags, flagText, numberFlag, parseTime } from '../flags.ts';
 import { UsageError } from '../usage.ts';
 
@@ -9,6 +10,21 @@ writes <dir>/<name>.jsonl and <dir>/<name>.manifest.json
 times: ISO 8601 (2026-11-20T00:00:00Z), "now", or "now-<duration>" (now-30d, now-90m)
 --slice-by defaults to the config's sampling.slice_by; a rotation keeps the previous set's
 --per-slice, --hard-share, --holdout and --slice-by`;
+
+/** The flags `evalset export` takes. */
+export const EXPORT_FLAGS = {
+  name: { type: 'string' },
+  out: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'per-slice': { type: 'string' },
+  'hard-share': { type: 'string' },
+  holdout: { type: 'string' },
+  seed: { type: 'string' },
+  'slice-by': { type: 'string' },
+  'rotate-from': { type: 'string' },
+  fraction: { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig;
 
 export interface ExportOptions {
   name: string;
@@ -28,32 +44,12 @@ export interface ExportOptions {
 
 export const DEFAULTS = { perSlice: 20, hardShare: 0.4, holdout: 0.2, seed: 42, from: 'now-30d', to: 'now' } as const;
 
-/** The flags `evalset export` reads; main.ts parses every command's flags, so others are refused here. */
-const FLAGS = new Set([
-  'name',
-  'out',
-  'per-slice',
-  'hard-share',
-  'holdout',
-  'seed',
-  'from',
-  'to',
-  'slice-by',
-  'rotate-from',
-  'fraction',
-]);
-
 /** Same rule as baseline names: the name becomes a file name. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const DIMENSION = /^[A-Za-z0-9_.-]+$/;
 
 /** Checks every flag of `evalset export`; each error names the flag, what it got and what it takes. */
 export function parseExportOptions(flags: Flags, now: number): ExportOptions {
-  for (const [flag, value] of Object.entries(flags)) {
-    if (value !== undefined && !FLAGS.has(flag)) {
-      throw new UsageError(`--${flag} is not an option of evalset export\n\n${EXPORT_USAGE}`);
-    }
-  }
   const text = (flag: string) => flagText(flags, flag);
   const name = text('name');
   if (!name) throw new UsageError(`--name is required\n\n${EXPORT_USAGE}`);

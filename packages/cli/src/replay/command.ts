@@ -1,14 +1,27 @@
+import type { ParseArgsOptionsConfig } from 'node:util';
 import type { Env, ReplayParams, Verdict } from '@livegrade/core';
-import { type BankListing, type EvalRecord, listBank, recordEvalRun } from '@livegrade/store';
+import type { EvalRecord } from '@livegrade/store';
 import { durationFlag, type Flags, flagText, numberFlag } from '../flags.ts';
-import { throughApiOrStore } from '../store-access.ts';
+import { withOperations } from '../operations.ts';
 import { UsageError } from '../usage.ts';
 import { renderReplay } from './render.ts';
 import { replayCases } from './run.ts';
 
+export const REPLAY_USAGE = `livegrade bank replay --target <url> [--k 5] [--concurrency 8] [--slice-bar 0.8] [--timeout 10s] [--retries 2]
+                        [--model-version <v>]`;
+
+export const REPLAY_FLAGS = {
+  target: { type: 'string' },
+  k: { type: 'string' },
+  concurrency: { type: 'string' },
+  'slice-bar': { type: 'string' },
+  timeout: { type: 'string' },
+  retries: { type: 'string' },
+  'model-version': { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig;
+
 const USAGE = `usage:
-  livegrade bank replay --target <url> [--k 5] [--concurrency 8] [--slice-bar 0.8] [--timeout 10s] [--retries 2]
-                        [--model-version <v>]
+  ${REPLAY_USAGE}
 Posts each active case to the candidate ({decision_type, input, context} → {label, score?, model_version?}) k times.
 Exit 0: no past failure repeats and every slice is at or above the bar; 1: otherwise; 2: usage or target errors.`;
 
@@ -20,15 +33,11 @@ const EXIT: Record<Verdict, number> = { pass: 0, fail: 1, error: 2 };
  * holding the store, and the record is written back the same way: every
  * replay leaves a record, whatever its verdict.
  */
-export async function replay(env: Env, args: string[], opts: Flags): Promise<number> {
-  if (args.length !== 0) throw new UsageError(`bank replay takes flags only, not "${args.join(' ')}"\n\n${USAGE}`);
+export async function replay(env: Env, opts: Flags): Promise<number> {
   const target = targetUrl(flagText(opts, 'target'));
   const params = replayParams(opts);
   const modelVersion = flagText(opts, 'model-version') || undefined;
-  const bank = await throughApiOrStore<BankListing>(env, {
-    api: (api) => api.json('GET', '/v1/bank/cases'),
-    store: (store) => listBank(store),
-  });
+  const bank = await withOperations(env, (ops) => ops.listBank({}));
   const record = await replayCases(bank.cases, { target, params, bankVersion: bank.bank_version, modelVersion });
   try {
     await writeRecord(env, record);
@@ -48,10 +57,7 @@ export async function replay(env: Env, args: string[], opts: Flags): Promise<num
 }
 
 export async function writeRecord(env: Env, record: EvalRecord): Promise<void> {
-  await throughApiOrStore(env, {
-    api: (api) => api.json('POST', '/v1/runs', record),
-    store: (store) => recordEvalRun(store, record),
-  });
+  await withOperations(env, (ops) => ops.recordRun(record));
 }
 
 function targetUrl(value: string | undefined): string {

@@ -1,11 +1,5 @@
-import type { BaselineInfo, ScoringConfig, SliceAggregate } from '@livegrade/core';
-import type { Repository } from './repository.ts';
-import { StoreRequestError } from './request-error.ts';
-
-/** A request the user got wrong: the message says what and how to fix it. */
-export class BaselineError extends StoreRequestError {
-  override name = 'BaselineError';
-}
+import { type BaselineInfo, RequestError, type ScoringConfig, type SliceAggregate } from '@livegrade/core';
+import type { Repository } from '@livegrade/store';
 
 export interface RegisterRequest {
   name: string;
@@ -32,26 +26,40 @@ export async function registerBaseline(
   now = Date.now(),
 ): Promise<BaselineInfo> {
   if (!NAME.test(req.name)) {
-    throw new BaselineError(
+    throw new RequestError(
       `baseline name "${req.name}" is not valid: use 1 to 100 letters, digits, ".", "_" or "-", starting with a letter or digit`,
     );
   }
-  if (!Number.isFinite(req.from) || !Number.isFinite(req.to)) throw new BaselineError('--from and --to must be times');
+  if (!Number.isFinite(req.from) || !Number.isFinite(req.to)) {
+    throw new RequestError('from and to must be times', 'invalid', [
+      { name: 'from', reason: 'a time' },
+      { name: 'to', reason: 'a time' },
+    ]);
+  }
   if (req.from >= req.to) {
-    throw new BaselineError(
-      `--from (${iso(req.from)}) must be before --to (${iso(req.to)}): a baseline covers [from, to)`,
+    throw new RequestError(
+      `from (${iso(req.from)}) must be before to (${iso(req.to)}): a baseline covers [from, to)`,
+      'invalid',
+      [{ name: 'from', reason: 'must be before to' }],
     );
   }
-  if (req.to > now) throw new BaselineError(`--to (${iso(req.to)}) is in the future: a baseline covers what happened`);
+  if (req.to > now) {
+    throw new RequestError(`to (${iso(req.to)}) is in the future: a baseline covers what happened`, 'invalid', [
+      { name: 'to', reason: 'in the future' },
+    ]);
+  }
   if (await store.baselineExists(req.name)) {
-    throw new BaselineError(`a baseline named "${req.name}" exists; baselines are immutable, pick another name`, 409);
+    throw new RequestError(
+      `a baseline named "${req.name}" exists; baselines are immutable, pick another name`,
+      'conflict',
+    );
   }
   const modelVersion = req.modelVersion ?? '';
   const slices = await store.sliceAggregates(config.slices, { from: req.from, to: req.to, modelVersion });
   const total = slices.find((s) => s.slice === '*');
   if (!total || total.volume === 0) {
     const which = modelVersion ? ` of model version "${modelVersion}"` : '';
-    throw new BaselineError(
+    throw new RequestError(
       `no decisions${which} between ${iso(req.from)} and ${iso(req.to)}: nothing to register as baseline "${req.name}"`,
     );
   }
@@ -61,7 +69,7 @@ export async function registerBaseline(
 }
 
 export async function activateBaseline(store: Repository, name: string): Promise<void> {
-  if (!(await store.baselineExists(name))) throw new BaselineError(await unknownBaseline(store, name), 404);
+  if (!(await store.baselineExists(name))) throw new RequestError(await unknownBaseline(store, name), 'not_found');
   await store.activateBaseline(name);
 }
 
@@ -70,7 +78,7 @@ export async function showBaseline(
   name: string,
 ): Promise<{ info: BaselineInfo; slices: SliceAggregate[] }> {
   const info = (await store.listBaselines()).find((b) => b.name === name);
-  if (!info) throw new BaselineError(await unknownBaseline(store, name), 404);
+  if (!info) throw new RequestError(await unknownBaseline(store, name), 'not_found');
   return { info, slices: await store.baselineSlices(name) };
 }
 

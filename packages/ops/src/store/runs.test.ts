@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CaseResult, EvalRun } from '@livegrade/core';
-import { tempDataDir, testEnv } from '../../../test/support/env.ts';
-import { type EvalRunError, openStore, recordEvalRun, type Store, showEvalRun, signoffEvalRun } from './index.ts';
+import type { CaseResult, EvalRun, RequestError } from '@livegrade/core';
+import { openStore, type Store } from '@livegrade/store';
+import { tempDataDir, testEnv } from '../../../../test/support/env.ts';
+import { recordEvalRun, showEvalRun, signoffEvalRun } from './runs.ts';
 
 const data = tempDataDir();
 let store: Store;
@@ -79,8 +80,8 @@ describe('evaluation records on the embedded ClickHouse engine', () => {
   });
 
   it('refuses a second record under a used id: records are immutable', async () => {
-    await assert.rejects(recordEvalRun(store, record('run-a', 1)), (err: EvalRunError) => {
-      assert.equal(err.status, 409);
+    await assert.rejects(recordEvalRun(store, record('run-a', 1)), (err: RequestError) => {
+      assert.equal(err.kind, 'conflict');
       assert.match(err.message, /a run with id "run-a" is recorded; records are immutable/);
       return true;
     });
@@ -112,8 +113,8 @@ describe('evaluation records on the embedded ClickHouse engine', () => {
   });
 
   it('names the latest runs when asked for an unknown one, and refuses an empty sign-off', async () => {
-    await assert.rejects(showEvalRun(store, 'run-z'), (err: EvalRunError) => {
-      assert.equal(err.status, 404);
+    await assert.rejects(showEvalRun(store, 'run-z'), (err: RequestError) => {
+      assert.equal(err.kind, 'not_found');
       assert.match(err.message, /no run with id "run-z" \(latest: run-c, run-a;/);
       return true;
     });
