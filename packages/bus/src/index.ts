@@ -6,7 +6,7 @@ export { createKafkaBus, type KafkaBusOptions } from './kafka/bus.ts';
 export { createMemoryBus } from './memory.ts';
 export * from './types.ts';
 
-/** Kafka when brokers are configured, otherwise the in-process bus (DESIGN.md §3). */
+/** Kafka when brokers are configured, otherwise the in-process bus (docs/ARCHITECTURE.md §3). */
 export function createBus(opts: { brokers?: string | undefined; clientId?: string; logger?: BusLogger }): Bus {
   if (!opts.brokers) return createMemoryBus();
   return createKafkaBus({

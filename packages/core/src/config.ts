@@ -177,7 +177,7 @@ export const BankSchema = section({
     ),
 });
 
-/** The regression bank's capture (DESIGN.md §8); durations in ms. */
+/** The regression bank's capture (docs/ARCHITECTURE.md §8); durations in ms. */
 export interface BankConfig {
   capture_interval: number;
   capture_lookback: number;
@@ -185,12 +185,12 @@ export interface BankConfig {
 
 const ConfigSectionsSchema = z.strictObject(
   {
-    sampling: SamplingSchema.describe('tail-based sampling of traces (DESIGN.md §5)'),
-    scoring: ScoringSchema.describe('per-slice scoring windows against the active baseline (DESIGN.md §6)'),
+    sampling: SamplingSchema.describe('tail-based sampling of traces (docs/ARCHITECTURE.md §5)'),
+    scoring: ScoringSchema.describe('per-slice scoring windows against the active baseline (docs/ARCHITECTURE.md §6)'),
     alerts: AlertsSchema.describe(
-      'alert rules over the scored slices, and the receivers their notifications go to (DESIGN.md §7)',
+      'alert rules over the scored slices, and the receivers their notifications go to (docs/ARCHITECTURE.md §7)',
     ),
-    bank: BankSchema.describe('the regression bank: capture of replay cases from production (DESIGN.md §8)'),
+    bank: BankSchema.describe('the regression bank: capture of replay cases from production (docs/ARCHITECTURE.md §8)'),
   },
   {
     error: (iss) =>

@@ -17,7 +17,7 @@ export interface PromotionStats {
 }
 
 /**
- * Late failures (DESIGN.md §5): a thumbs-down, or a review whose label
+ * Late failures (docs/ARCHITECTURE.md §5): a thumbs-down, or a review whose label
  * differs from the model's, on a decision whose trace was not kept, keeps the
  * trace after all (reason late_feedback / late_override, weight 1).
  *

@@ -87,7 +87,7 @@ class Queue<T> {
 }
 
 /**
- * The in-flight traces of the sampler's partitions (DESIGN.md §5): buffered
+ * The in-flight traces of the sampler's partitions (docs/ARCHITECTURE.md §5): buffered
  * until their root span ends plus decision_wait, bounded in count, and
  * remembered for a while after their decision so that late spans follow it
  * instead of starting a second decision of the same trace.

@@ -1,5 +1,5 @@
 /**
- * The alerting contract (DESIGN.md §7, issue 5): rules as validated from the
+ * The alerting contract (docs/ARCHITECTURE.md §7, issue 5): rules as validated from the
  * `alerts:` section, the persisted state of each (rule, slice), and the
  * notifications an evaluation produces. Pure data; no I/O.
  *

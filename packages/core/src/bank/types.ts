@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DecisionFacts } from '../decision.ts';
 
 /**
- * The regression bank (DESIGN.md §8, issue 7): every escape a human caught
+ * The regression bank (docs/ARCHITECTURE.md §8, issue 7): every escape a human caught
  * becomes a replay case, and every release candidate is replayed against all
  * active cases before it ships. These are the shapes the store, the API, the
  * CLI and the candidate endpoint agree on.

@@ -1,5 +1,5 @@
 /**
- * Eval sets exported from production (DESIGN.md §8, issue 7): real sampled
+ * Eval sets exported from production (docs/ARCHITECTURE.md §8, issue 7): real sampled
  * traces with their human labels, stratified by slice, with a share of hard
  * cases and a held-out split that never moves.
  */

@@ -1,5 +1,5 @@
 /**
- * The sampling contract (DESIGN.md §5, issue 3). Pure data: the policy in
+ * The sampling contract (docs/ARCHITECTURE.md §5, issue 3). Pure data: the policy in
  * policy.ts decides, the sampler service buffers and writes.
  */
 

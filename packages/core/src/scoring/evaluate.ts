@@ -20,7 +20,7 @@ import {
  * From one window's per-slice aggregates (and the active baseline's) to the
  * rows of slice_metrics, with a degradation verdict on each tested row.
  *
- * A (slice, metric) is degraded only with evidence (DESIGN.md §6): both sides
+ * A (slice, metric) is degraded only with evidence (docs/ARCHITECTURE.md §6): both sides
  * have at least min_samples, a one-sided test against the baseline is
  * significant after Benjamini-Hochberg across every test of the window, and
  * the change is at least min_effect, so that a huge slice does not alarm on

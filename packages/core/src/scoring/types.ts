@@ -1,5 +1,5 @@
 /**
- * The scoring contract (DESIGN.md §6, issue 4): what one ClickHouse pass
+ * The scoring contract (docs/ARCHITECTURE.md §6, issue 4): what one ClickHouse pass
  * returns per slice, and the metric rows the scorer derives from it.
  */
 
