@@ -14,6 +14,7 @@ import { failuresSql } from '@livegrade/alerter';
 import { type DecisionRow, PAIR_SEPARATOR, parseReviewSignature, type Review, type VerdictRow } from '@livegrade/core';
 import { openStore, type Store } from '@livegrade/store';
 import { tempDataDir, testEnv } from '../support/env.ts';
+import { decisionRow } from '../support/store.ts';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 const FROM = T0;
@@ -63,32 +64,15 @@ const CASES: Case[] = [
   { id: 'skewed-review', reviews: [['senior', 'deny', -30 * 60_000]] },
 ];
 
-const decisions: DecisionRow[] = CASES.map((c, i) => ({
-  ts: T0 + (i + 1) * 1000,
-  service: 'bot',
-  trace_id: `t-${c.id}`,
-  span_id: `s-${c.id}`,
-  decision_id: c.id,
-  decision_type: 'refund',
-  label: 'approve',
-  score: 0.5,
-  model: 'llm',
-  model_version: 'v1',
-  // one slice per decision, so scoring's per-slice figures are per decision
-  slices: { case: c.id },
-  is_error: false,
-  fallback: false,
-  retried: false,
-  guardrail: false,
-  latency_ms: 100,
-  input_tokens: 1,
-  output_tokens: 1,
-  sampled: true,
-  // not one of the dashboard's failure reasons: only the facts make a failure
-  sample_reason: 'stratified',
-  sample_weight: 1,
-  ...c.decision,
-}));
+const decisions: DecisionRow[] = CASES.map((c, i) =>
+  decisionRow(c.id, T0 + (i + 1) * 1000, {
+    // one slice per decision, so scoring's per-slice figures are per decision
+    slices: { case: c.id },
+    // not one of the dashboard's failure reasons: only the facts make a failure
+    sample_reason: 'stratified',
+    ...c.decision,
+  }),
+);
 
 const verdicts: VerdictRow[] = CASES.flatMap((c) => [
   ...(c.reviews ?? []).map(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type DecisionRow, sliceKey } from '@livegrade/core';
 import { tempDataDir, testEnv } from '../../../test/support/env.ts';
+import { decisionRow } from '../../../test/support/store.ts';
 import { openStore, type Store } from './index.ts';
 import { sliceCondition, sliceLiteralConditions, sqlString } from './slice-sql.ts';
 
@@ -22,30 +23,18 @@ for (const [t, type] of TYPES.entries()) {
     // one decision per (type, value), and a second for some, so counts differ
     for (let k = 0; k <= (v % 3 === 0 ? 1 : 0); k++) {
       const i = decisions.length;
-      decisions.push({
-        ts: T0 + i * 1000,
-        service: 'bot',
-        trace_id: `t${i}`,
-        span_id: `s${i}`,
-        decision_id: `d${t}-${v}-${k}`,
-        decision_type: type,
-        label: 'approve',
-        score: 0.5,
-        model: 'llm',
-        model_version: 'v1',
-        // the empty value is also the missing one
-        slices: value === '' && k === 1 ? {} : { language: value },
-        is_error: false,
-        fallback: false,
-        retried: false,
-        guardrail: false,
-        latency_ms: 100,
-        input_tokens: 1,
-        output_tokens: 1,
-        sampled: false,
-        sample_reason: '',
-        sample_weight: 0,
-      });
+      decisions.push(
+        decisionRow(`d${t}-${v}-${k}`, T0 + i * 1000, {
+          trace_id: `t${i}`,
+          span_id: `s${i}`,
+          decision_type: type,
+          // the empty value is also the missing one
+          slices: value === '' && k === 1 ? {} : { language: value },
+          sampled: false,
+          sample_reason: '',
+          sample_weight: 0,
+        }),
+      );
     }
   }
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { DecisionRow, VerdictRow } from '@livegrade/core';
 import { openStore, type Store } from '@livegrade/store';
 import { tempDataDir, testEnv } from '../../../../test/support/env.ts';
+import { decisionRow } from '../../../../test/support/store.ts';
 import { failuresSql, sqlString } from './failures-sql.ts';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -14,30 +15,7 @@ const SLICE = `decision_type=refund,language=${TRICKY}`;
 let seq = 0;
 function decision(id: string, over: Partial<DecisionRow> = {}): DecisionRow {
   seq++;
-  return {
-    ts: T0 + seq * 1000,
-    service: 'bot',
-    trace_id: `t-${id}`,
-    span_id: `s-${id}`,
-    decision_id: id,
-    decision_type: 'refund',
-    label: 'approve',
-    score: 0.5,
-    model: 'llm',
-    model_version: 'v1',
-    slices: { language: TRICKY },
-    is_error: false,
-    fallback: false,
-    retried: false,
-    guardrail: false,
-    latency_ms: 100,
-    input_tokens: 1,
-    output_tokens: 1,
-    sampled: true,
-    sample_reason: 'all',
-    sample_weight: 1,
-    ...over,
-  };
+  return decisionRow(id, T0 + seq * 1000, { slices: { language: TRICKY }, ...over });
 }
 
 function verdict(decisionId: string, n: number, over: Partial<VerdictRow>): VerdictRow {
