@@ -77,7 +77,7 @@ describe('npm run demo', { timeout: 7 * 60_000 }, () => {
     const sqlAt = run.stdout.indexOf('\nWITH\n');
     assert.ok(sqlAt > 0, 'the SQL is printed');
     const after = run.stdout.slice(sqlAt);
-    assert.match(after, /FROM decisions AS d FINAL/);
+    assert.match(after, /FROM decision_facts\(from = /);
     const table = after.slice(after.indexOf('time_utc'));
     const count = Number(/\((\d+) rows?\)/.exec(table)?.[1]);
     assert.ok(count > 0 && count <= 10, `between 1 and 10 rows, got ${count}`);
