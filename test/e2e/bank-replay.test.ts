@@ -15,6 +15,7 @@ import {
   type EvalRun,
   sliceKey,
 } from '@livegrade/core';
+import { retireCase } from '@livegrade/ops';
 import { type EvalRecord, openStore } from '@livegrade/store';
 import { type Candidate, type CandidateMode, closedPortUrl, startCandidate, type Truth } from '../support/candidate.ts';
 import { livegrade } from '../support/cli.ts';
@@ -140,7 +141,7 @@ describe('livegrade bank replay', () => {
   before(async () => {
     const store = await openStore(testEnv({ LIVEGRADE_DATA_DIR: data.dir }));
     await store.insertOccurrences(occurrences());
-    await store.retireCase(idOf(seed('E')), 'policy changed in 2025', 'test');
+    await retireCase(store, { id: idOf(seed('E')), reason: 'policy changed in 2025', by: 'test' });
     const active = await store.bankCases();
     assert.equal(active.length, 4);
     version = bankVersion(active);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type BankOccurrence, caseId, type FlatSpan, toDecisionRow, type VerdictRow } from '@livegrade/core';
 import { tempDataDir, testEnv } from '../../../test/support/env.ts';
-import { BankError, occurrenceOf, openStore, type Store, toSpanRow } from './index.ts';
+import { occurrenceOf, openStore, type Store, toSpanRow } from './index.ts';
 
 // The bank's tables and queries on the embedded engine. One store for the
 // file (chdb locks its directory); each test uses inputs of its own, so the
@@ -135,35 +135,6 @@ describe('regression bank store on the embedded ClickHouse engine', () => {
     ]);
     const c = await store.bankCase(caseId('refund', input));
     assert.equal(c?.expected_label, 'approve');
-  });
-
-  it('retires a case: gone from active, kept with includeRetired; errors name what is wrong', async () => {
-    const input = 'retire: policy changed';
-    const id = caseId('refund', input);
-    await store.insertOccurrences([occurrence({ input, decision_id: 'ret-1' })]);
-    await assert.rejects(
-      store.retireCase(id, '  ', 'ana'),
-      (e: unknown) => e instanceof BankError && e.kind === 'invalid',
-    );
-    await assert.rejects(
-      store.retireCase('c0000000000000000', 'x', 'ana'),
-      (e: unknown) => e instanceof BankError && e.kind === 'not_found' && /no case "c0000000000000000"/.test(e.message),
-    );
-    const retired = await store.retireCase(id, 'refund policy changed in v7', 'ana', T0 + 1000);
-    assert.equal(retired.status, 'retired');
-    assert.equal(
-      (await store.bankCases()).find((c) => c.id === id),
-      undefined,
-    );
-    const all = (await store.bankCases({ includeRetired: true })).find((c) => c.id === id);
-    assert.equal(all?.status, 'retired');
-    assert.equal(all?.retired_reason, 'refund policy changed in v7');
-    assert.equal(all?.retired_by, 'ana');
-    assert.equal(all?.retired_at, T0 + 1000);
-    await assert.rejects(
-      store.retireCase(id, 'again', 'bo'),
-      (e: unknown) => e instanceof BankError && e.kind === 'conflict' && /already retired/.test(e.message),
-    );
   });
 
   it('finds overrides and labelled failures since a time, with their kept payloads', async () => {

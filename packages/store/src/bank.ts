@@ -1,12 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type BankCase, type BankOccurrence, type CaseReason, caseId, RequestError, sliceKeyOf } from '@livegrade/core';
+import { type BankCase, type BankOccurrence, type CaseReason, caseId, sliceKeyOf } from '@livegrade/core';
 import { decisionFactsOver } from './decision-facts.ts';
 import { type Int64Text, jsonRows } from './json-rows.ts';
-
-/** A bank request the user got wrong: the message says what and how to fix it. */
-export class BankError extends RequestError {
-  override name = 'BankError';
-}
 
 /**
  * A decision as the bank sees it: the decision row, its human label and
@@ -156,31 +151,13 @@ export function createBankRepository(writer: ClickHouseClient) {
 
     bankCase,
 
-    /** Retires an active case: it is no longer replayed, and stays listed with --all. */
-    async retireCase(id: string, reason: string, by: string, now = Date.now()): Promise<BankCase> {
-      if (reason.trim() === '')
-        throw new BankError('a reason is required to retire a case: say why it no longer applies');
-      const found = await bankCase(id);
-      if (!found)
-        throw new BankError(`no case "${id}" in the bank (livegrade bank list --all lists every case)`, 'not_found');
-      if (found.status === 'retired') {
-        throw new BankError(
-          `case ${id} was already retired on ${new Date(found.retired_at ?? 0).toISOString()} by ${found.retired_by || 'unknown'}: ${found.retired_reason}`,
-          'conflict',
-        );
-      }
+    /** Records a case's retirement: it is no longer replayed, and stays listed with retired cases. */
+    async insertRetirement(id: string, reason: string, by: string, at: number): Promise<void> {
       await writer.insert({
         table: 'bank_retirements',
-        values: [{ case_id: id, retired_at: Math.round(now), reason: reason.trim(), retired_by: by }],
+        values: [{ case_id: id, retired_at: Math.round(at), reason, retired_by: by }],
         format: 'JSONEachRow',
       });
-      return {
-        ...found,
-        status: 'retired',
-        retired_at: Math.round(now),
-        retired_reason: reason.trim(),
-        retired_by: by,
-      };
     },
 
     /**

@@ -158,3 +158,35 @@ export function isEngineError(err: unknown): boolean {
     typeof err === 'object' && err !== null && 'code' in err && typeof (err as { type?: unknown }).type === 'string'
   );
 }
+
+/**
+ * Retires an active case: it is no longer replayed, and stays listed with
+ * the retired ones. Refuses an empty reason, an unknown case and one
+ * already retired, each saying so.
+ */
+export async function retireCase(
+  store: Repository,
+  req: { id: string; reason: string; by: string },
+  now = Date.now(),
+): Promise<BankCase> {
+  const reason = req.reason.trim();
+  if (reason === '') {
+    throw new RequestError('a reason is required to retire a case: say why it no longer applies', 'invalid', [
+      { name: 'reason', reason: 'empty' },
+    ]);
+  }
+  const found = await store.bankCase(req.id);
+  if (!found) {
+    throw new RequestError(`no case "${req.id}" in the bank (livegrade bank list --all lists every case)`, 'not_found');
+  }
+  if (found.status === 'retired') {
+    const when = new Date(found.retired_at ?? 0).toISOString();
+    throw new RequestError(
+      `case ${req.id} was already retired on ${when} by ${found.retired_by || 'unknown'}: ${found.retired_reason}`,
+      'conflict',
+    );
+  }
+  const at = Math.round(now);
+  await store.insertRetirement(req.id, reason, req.by, at);
+  return { ...found, status: 'retired', retired_at: at, retired_reason: reason, retired_by: req.by };
+}

@@ -4,7 +4,7 @@ import { CONTENT_TYPE, type Repository, type ResultFormat } from '@livegrade/sto
 import type { OperationHandlers, Operations } from '../operations.ts';
 import { validated } from '../validate.ts';
 import { addSilence, expireSilence, listAlerts, listSilences } from './alerts.ts';
-import { addCasesFromSql, captureBank, isEngineError, listBank } from './bank.ts';
+import { addCasesFromSql, captureBank, isEngineError, listBank, retireCase } from './bank.ts';
 import { activateBaseline, registerBaseline, showBaseline } from './baselines.ts';
 import { recordEvalRun, showEvalRun, signoffEvalRun } from './runs.ts';
 
@@ -16,6 +16,7 @@ export {
   type CaptureResult,
   captureBank,
   listBank,
+  retireCase,
 } from './bank.ts';
 export { activateBaseline, type RegisterRequest, registerBaseline, showBaseline } from './baselines.ts';
 export { recordEvalRun, type SignoffRequest, showEvalRun, signoffEvalRun } from './runs.ts';
@@ -59,7 +60,7 @@ export function createStoreOperations(store: Repository, config: StoreOperations
 
     listBank: ({ all }) => listBank(store, { includeRetired: all }),
     addBankCases: ({ sql }) => addCasesFromSql(store, sql, { sliceBy }),
-    retireBankCase: async ({ id, reason, by }) => ({ case: await store.retireCase(id, reason, by ?? 'api') }),
+    retireBankCase: async ({ id, reason, by }) => ({ case: await retireCase(store, { id, reason, by: by ?? 'api' }) }),
     captureBank: () => captureBank(store, { sliceBy, lookbackMs }),
 
     recordRun: async (record) => ({ run: await recordEvalRun(store, record) }),
