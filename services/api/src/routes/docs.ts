@@ -15,8 +15,8 @@ export interface RouteDoc {
   input: z.ZodType;
   status: number;
   operationId: string;
-  /** the success response's content type, when it is not JSON */
-  produces?: string;
+  /** the success response's content types, when it is not (only) JSON */
+  produces?: readonly string[];
   /** an older spelling of another route, kept for scripts */
   deprecated?: boolean;
 }
@@ -51,7 +51,7 @@ export function openApiDocument(routes: readonly RouteDoc[], info: { version: st
       requestBody = { required: bodyRequired.length > 0, content: { 'application/json': { schema: body } } };
     }
     const ok = r.produces
-      ? { description: 'OK', content: { [r.produces]: {} } }
+      ? { description: 'OK', content: Object.fromEntries(r.produces.map((type) => [type, {}])) }
       : { description: r.status === 201 ? 'Created' : 'OK', content: { 'application/json': {} } };
     paths[path] ??= {};
     paths[path][r.method.toLowerCase()] = {

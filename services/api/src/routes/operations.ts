@@ -40,7 +40,8 @@ export function registerOperations(app: FastifyInstance, ops: Operations): Route
         input: spec.input,
         status,
         operationId: alias ? `${name}Legacy` : name,
-        ...(name === 'sql' ? { produces: 'application/json, text/csv, text/tab-separated-values' } : {}),
+        // the answer is in the format the request asks for
+        ...(name === 'sql' ? { produces: Object.values(CONTENT_TYPE).map((t) => t.split(';')[0]!) } : {}),
         ...(alias ? { deprecated: true } : {}),
       });
     }
