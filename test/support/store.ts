@@ -1,4 +1,4 @@
-import type { DecisionRow } from '@livegrade/core';
+import { type BankOccurrence, caseId, type DecisionRow } from '@livegrade/core';
 import type { Store } from '@livegrade/store';
 
 /** Counts through the user-facing read path (read-only session, final=1), as a user's SQL would. */
@@ -41,6 +41,31 @@ export function decisionRow(id: string, ts: number, over: Partial<DecisionRow> =
     sampled: true,
     sample_reason: 'all',
     sample_weight: 1,
+    ...over,
+  };
+}
+
+/**
+ * A bank occurrence with plain defaults: an overridden refund in the hi
+ * slice, its case keyed by `input` (over.input, else a fixed question).
+ */
+export function bankOccurrence(at: number, over: Partial<BankOccurrence> = {}): BankOccurrence {
+  const input = over.input ?? 'where is my refund';
+  return {
+    case_id: caseId('refund', input),
+    decision_id: 'd1',
+    trace_id: 't1',
+    ts: at,
+    decision_type: 'refund',
+    slice: 'decision_type=refund,language=hi',
+    slices: { language: 'hi' },
+    model_version: 'v1',
+    model_label: 'deny',
+    expected_label: 'approve',
+    reason: 'override',
+    input,
+    context: '',
+    captured_at: at + 60_000,
     ...over,
   };
 }

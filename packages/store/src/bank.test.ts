@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type BankOccurrence, caseId, type FlatSpan, toDecisionRow, type VerdictRow } from '@livegrade/core';
 import { tempDataDir, testEnv } from '../../../test/support/env.ts';
+import { bankOccurrence } from '../../../test/support/store.ts';
 import { occurrenceOf, openStore, type Store, toSpanRow } from './index.ts';
 
 // The bank's tables and queries on the embedded engine. One store for the
@@ -12,26 +13,7 @@ const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 const data = tempDataDir();
 let store: Store;
 
-function occurrence(over: Partial<BankOccurrence>): BankOccurrence {
-  const input = over.input ?? 'where is my refund';
-  return {
-    case_id: caseId('refund', input),
-    decision_id: 'd1',
-    trace_id: 't1',
-    ts: T0,
-    decision_type: 'refund',
-    slice: 'decision_type=refund,language=hi',
-    slices: { language: 'hi' },
-    model_version: 'v1',
-    model_label: 'deny',
-    expected_label: 'approve',
-    reason: 'override',
-    input,
-    context: '',
-    captured_at: T0 + 60_000,
-    ...over,
-  };
-}
+const occurrence = (over: Partial<BankOccurrence>) => bankOccurrence(T0, over);
 
 let seq = 0;
 /** A decision span, kept (error reason) or not, as the sampler writes it. */

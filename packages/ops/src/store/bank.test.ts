@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { caseId, RequestError } from '@livegrade/core';
 import { openStore, type Store } from '@livegrade/store';
 import { tempDataDir, testEnv } from '../../../../test/support/env.ts';
+import { bankOccurrence } from '../../../../test/support/store.ts';
 import { retireCase } from './bank.ts';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -21,24 +22,7 @@ describe('retiring a bank case', () => {
   it('retires a case: gone from active, kept with includeRetired; errors name what is wrong', async () => {
     const input = 'retire: policy changed';
     const id = caseId('refund', input);
-    await store.insertOccurrences([
-      {
-        case_id: id,
-        decision_id: 'ret-1',
-        trace_id: 't1',
-        ts: T0,
-        decision_type: 'refund',
-        slice: 'decision_type=refund,language=hi',
-        slices: { language: 'hi' },
-        model_version: 'v1',
-        model_label: 'deny',
-        expected_label: 'approve',
-        reason: 'override',
-        input,
-        context: '',
-        captured_at: T0 + 60_000,
-      },
-    ]);
+    await store.insertOccurrences([bankOccurrence(T0, { input, decision_id: 'ret-1' })]);
     const kindOf = (kind: string, message?: RegExp) => (e: unknown) =>
       e instanceof RequestError && e.kind === kind && (!message || message.test(e.message));
     await assert.rejects(retireCase(store, { id, reason: '  ', by: 'ana' }), kindOf('invalid', /a reason is required/));
