@@ -84,4 +84,21 @@ describe('trace buffer', () => {
     assert.equal(b.add(0, chunk('kept-partition', false), hold(2), 11_000, false).kind, 'follows');
     assert.equal(b.add(1, chunk('moved-partition', false), holds.hold(1, 1), 11_000, false).kind, 'buffered');
   });
+
+  it('forgets traces taken out for a decision that never came (a dropped round) on reassignment', () => {
+    const b = new TraceBuffer(opts);
+    b.add(0, chunk('dropped', true), hold(0), 0, false);
+    const [taken] = b.takeDue(10_000);
+    assert.equal(taken?.traceId, 'dropped');
+    // the writer dropped the round (a handover ran out of time): no settle()
+    b.reassign(new Set([0]));
+    const again = b.add(0, chunk('dropped', true), hold(1), 11_000, false);
+    assert.equal(again.kind, 'buffered');
+    assert.notEqual(again.pending, taken, 'read again into a trace of its own, not the dropped round');
+    assert.deepEqual(
+      b.takeDue(20_000).map((p) => p.traceId),
+      ['dropped'],
+      'and decided',
+    );
+  });
 });

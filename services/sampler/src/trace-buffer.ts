@@ -207,12 +207,15 @@ export class TraceBuffer {
    * After a rebalance consumption restarts from the committed offsets of every
    * assigned partition, so buffered traces are dropped (they will be read
    * again, or by their new owner); decisions of partitions kept are remembered.
+   * A trace taken out but not decided was in a round the writer dropped (a
+   * handover that ran out of time): it is forgotten too, or the chunks read
+   * again would be appended to a round nobody writes any more.
    */
   reassign(assigned: Set<number>): void {
     this.pending.clear();
     this.firstSeen.clear();
     this.rootQueue.clear();
-    for (const [id, p] of this.decided) if (p.decision && !assigned.has(p.partition)) this.decided.delete(id);
+    for (const [id, p] of this.decided) if (!p.decision || !assigned.has(p.partition)) this.decided.delete(id);
   }
 
   private isPending(p: Pending): boolean {
