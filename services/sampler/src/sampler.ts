@@ -123,6 +123,14 @@ export function createSampler(deps: SamplerDeps): Sampler {
   const policy = new SamplingPolicy(sampling);
   /** resolves once the policy holds the store's record of the last hour: set at the first assignment */
   let seeded: Promise<void> | undefined;
+  /**
+   * Counts assignments. A batch handler of an earlier assignment can still be
+   * running after a handover ran out of its budget and the member rejoined:
+   * it must not touch the new assignment's buffer or offsets, or a commit
+   * could pass traces nobody wrote (its partition may be another member's by
+   * then, and Kafka takes a commit from any member of the generation).
+   */
+  let assignment = 0;
   const writer = new DecisionWriter({
     store,
     policy,
@@ -222,14 +230,19 @@ export function createSampler(deps: SamplerDeps): Sampler {
 
   async function onSpans(batch: Batch, control: BatchControl) {
     const { partition } = batch;
+    const mine = assignment;
     // no trace is buffered, so none decided, before the policy knows the last hour
     await seeded;
-    if (fresh.delete(partition)) {
+    if (fresh.has(partition)) {
       const known = await progress;
+      if (mine !== assignment) return;
+      fresh.delete(partition);
       // progress unknown (the store did not answer at assignment): every trace read is a suspect
       const through = known ? (known.get(partition) ?? -1) : Number.MAX_SAFE_INTEGER - 1;
       suspectBelow.set(partition, Math.min(through + 1, Number(batch.highWatermark)));
     }
+    // reassigned meanwhile: whoever owns the partition now reads this batch again from the last commit
+    if (mine !== assignment) return;
     const below = suspectBelow.get(partition) ?? 0;
     const rejected: Rejected[] = [];
     const followers: Pending[] = [];
@@ -254,6 +267,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
     }
     writer.enqueue(followers);
     await deadLetter(batch, rejected, control);
+    if (mine !== assignment) return;
     // only now may the commit pass this batch: its traces hold their offsets, its poison is in the DLQ
     spanHolds.markRead(partition, Number(batch.messages.at(-1)?.offset) + 1);
     // backpressure: while the store lags, stop fetching instead of piling up decided traces
@@ -278,6 +292,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
   }
 
   function onAssign(assigned: TopicPartition[]) {
+    assignment++;
     const spans = new Set(assigned.filter((a) => a.topic === config.topics.spans).map((a) => a.partition));
     // once: later assignments keep the policy's own record, which includes this member's unwritten decisions
     seeded ??= seedPolicy();
