@@ -51,11 +51,21 @@ export interface Settled {
 
 /** Waits for `n` visible decisions and for both replicas to settle, then counts. */
 export async function settle(rig: SamplerRig, n: number, a: Sampler, b: Sampler): Promise<Settled> {
+  let seen = 0;
   const caughtUpAt = await waitFor(
     `${n} decisions`,
-    async () => ((await countVisible(rig.store, 'SELECT count() FROM decisions')) >= n ? Date.now() : undefined),
+    async () => {
+      seen = await countVisible(rig.store, 'SELECT count() FROM decisions');
+      return seen >= n ? Date.now() : undefined;
+    },
     { timeoutMs: 120_000 },
-  );
+  ).catch((err: Error) => {
+    const stats = {
+      a: { ...pick(a.stats()), buffered: a.stats().buffered, lag: a.lag() },
+      b: { ...pick(b.stats()), buffered: b.stats().buffered, lag: b.lag() },
+    };
+    throw new Error(`${err.message}: ${seen} visible; ${JSON.stringify(stats)}`);
+  });
   // a second decision of a trace would land shortly after the first: let the replicas settle
   await waitFor('both replicas idle', async () => (a.stats().buffered + b.stats().buffered === 0 ? true : undefined));
   await new Promise((r) => setTimeout(r, 1000));
