@@ -21,7 +21,7 @@ export interface Action {
 /** A command with subcommands (`bank list`), or one action of its own (`sql`). */
 export type Command = { actions: Record<string, Action>; help?: string } | Action;
 
-export function usageOf(_name: string, command: Command): string {
+export function usageOf(command: Command): string {
   if ('run' in command) return `usage: ${command.usage}`;
   const lines = Object.values(command.actions).map((a) => `  ${a.usage}`);
   return `usage:\n${lines.join('\n')}${command.help ? `\n${command.help}` : ''}`;
@@ -32,17 +32,17 @@ export function resolveAction(
   name: string,
   command: Command,
   argv: string[],
-): { action: Action; args: string[]; flags: Flags; help: boolean } {
+): { help: true } | { help: false; action: Action; args: string[]; flags: Flags } {
   let action: Action;
   let rest = argv;
   let label = `livegrade ${name}`;
   if ('run' in command) action = command;
   else {
     const [sub, ...after] = argv;
-    if (sub === undefined) throw new UsageError(usageOf(name, command));
-    if (sub === '--help' || sub === '-h') return { action: helpAction(name, command), args: [], flags: {}, help: true };
+    if (sub === undefined) throw new UsageError(usageOf(command));
+    if (sub === '--help' || sub === '-h') return { help: true };
     const found = Object.hasOwn(command.actions, sub) ? command.actions[sub] : undefined;
-    if (!found) throw new UsageError(`unknown ${name} command "${sub}"\n\n${usageOf(name, command)}`);
+    if (!found) throw new UsageError(`unknown ${name} command "${sub}"\n\n${usageOf(command)}`);
     action = found;
     rest = after;
     label = `livegrade ${name} ${sub}`;
@@ -52,19 +52,17 @@ export function resolveAction(
   try {
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(
-      `${flagProblem(err as Error & { code?: string }, label, action)}\n\n${usageOf(name, command)}`,
-    );
+    throw new UsageError(`${flagProblem(err as Error & { code?: string }, label, action)}\n\n${usageOf(command)}`);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { action, args: [], flags: {}, help: true };
+  if (values.help) return { help: true };
   const args = positionals;
   const arity = action.args === 'rest' ? undefined : (action.args ?? { min: 0, max: 0, what: '' });
   if (arity && (args.length < arity.min || args.length > arity.max)) {
     const flagged = Object.keys(action.flags ?? {}).length > 0;
     const takes = arity.max > 0 ? `takes ${arity.what}` : flagged ? 'takes flags only' : 'takes no arguments';
     const got = args.length === 0 ? 'none' : `"${args.join(' ')}"`;
-    throw new UsageError(`${label.slice('livegrade '.length)} ${takes} (got ${got})\n\n${usageOf(name, command)}`);
+    throw new UsageError(`${label.slice('livegrade '.length)} ${takes} (got ${got})\n\n${usageOf(command)}`);
   }
   return { action, args, flags: values as Flags, help: false };
 }
@@ -77,14 +75,4 @@ function flagProblem(err: Error & { code?: string }, label: string, action: Acti
     return `unknown flag ${flag} for ${label} (${takes})`;
   }
   return `${label}: ${err.message}`;
-}
-
-function helpAction(name: string, command: Command): Action {
-  return {
-    usage: '',
-    run: async () => {
-      process.stdout.write(`${usageOf(name, command)}\n`);
-      return 0;
-    },
-  };
 }

@@ -28,9 +28,7 @@ Each command takes only its own flags: livegrade <command> --help shows them.`;
 /** Every command's usage, from the commands themselves. */
 async function help(): Promise<string> {
   const parts = await Promise.all(
-    Object.entries(commands).map(async ([name, load]) =>
-      usageOf(name, (await load()).command).replace(/^usage:\n/, ''),
-    ),
+    Object.values(commands).map(async (load) => usageOf((await load()).command).replace(/^usage:\n/, '')),
   );
   return `${HELP_HEAD}\n\n${parts.join('\n')}\n\n${HELP_TAIL}`;
 }
@@ -45,12 +43,12 @@ export async function main(argv: string[]): Promise<number> {
     const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
     if (!load) throw new UsageError(`unknown command "${name}"\n\n${await help()}`);
     const { command } = await load();
-    const { action, args, flags, help: asked } = resolveAction(name, command, rest);
-    if (asked) {
-      process.stdout.write(`${usageOf(name, command)}\n`);
+    const resolved = resolveAction(name, command, rest);
+    if (resolved.help) {
+      process.stdout.write(`${usageOf(command)}\n`);
       return 0;
     }
-    return await action.run(parseEnv(), args, flags);
+    return await resolved.action.run(parseEnv(), resolved.args, resolved.flags);
   } catch (err) {
     // every failure is reported as one line: config, query and connection errors all say what was wrong
     process.stderr.write(`livegrade: ${(err as Error).message}\n`);

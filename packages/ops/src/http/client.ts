@@ -1,5 +1,5 @@
 import type { ResultFormat } from '@livegrade/store';
-import { OPERATION_NAMES, OPERATIONS, type OperationName, type OperationSpec, type Operations } from '../operations.ts';
+import { OPERATION_NAMES, OPERATIONS, type OperationSpec, type Operations } from '../operations.ts';
 import { PROBLEM_CONTENT_TYPE, type Problem, requestErrorOf } from './problem.ts';
 
 /** An answer from the API that is not a livegrade problem (a proxy's page, a 5xx): status and text. */
@@ -28,7 +28,7 @@ export function createHttpOperations(opts: HttpOperationsOptions): Operations {
     ops[name] = async (input) => {
       const res = await send(opts.base, auth, OPERATIONS[name], (input ?? {}) as Record<string, unknown>);
       const text = await res.text();
-      if (name === ('sql' satisfies OperationName)) {
+      if (name === 'sql') {
         return { format: ((input as { format?: ResultFormat }).format ?? 'json') as ResultFormat, body: text };
       }
       return JSON.parse(text);

@@ -1,6 +1,6 @@
-import { ClickHouseError } from '@clickhouse/client';
 import { type BankCase, type BankOccurrence, bankVersion, RequestError } from '@livegrade/core';
-import { ForbiddenQueryError, type JsonResult, occurrenceOf, QueryLimitError, type Repository } from '@livegrade/store';
+import { type JsonResult, occurrenceOf, type Repository } from '@livegrade/store';
+import { userSql } from './user-sql.ts';
 
 export interface CaptureResult {
   /** verdicts read were those that arrived at or after this (engine time, epoch ms) */
@@ -136,27 +136,18 @@ export async function addCasesFromSql(
   };
 }
 
-/** The user's query through the read-only path; its refusals and engine errors as RequestErrors saying so. */
+/** What a refusal of the user's query reads as in the bank: "the sql query was refused: ...". */
+const REFUSED: Record<string, string> = { forbidden: 'was refused', limit: 'hit a limit' };
+
+/** The user's query through the read-only path; its refusals and engine errors say they are about the sql. */
 async function userSelect(store: Repository, sql: string): Promise<JsonResult> {
   if (sql.trim() === '') throw new RequestError('sql is empty: give a SELECT that returns a decision_id column');
   try {
-    return JSON.parse(await store.readOnlyQuery(sql, 'json')) as JsonResult;
+    return JSON.parse(await userSql(store, sql, 'json')) as JsonResult;
   } catch (err) {
-    if (err instanceof ForbiddenQueryError)
-      throw new RequestError(`the sql query was refused: ${err.message}`, 'forbidden');
-    if (err instanceof QueryLimitError) throw new RequestError(`the sql query hit a limit: ${err.message}`, 'limit');
-    if (err instanceof ClickHouseError || isEngineError(err)) {
-      throw new RequestError(`the sql query failed: ${(err as Error).message.trim()}`);
-    }
-    throw err;
+    if (!(err instanceof RequestError)) throw err;
+    throw new RequestError(`the sql query ${REFUSED[err.kind] ?? 'failed'}: ${err.message}`, err.kind);
   }
-}
-
-/** chdb raises errors that carry the ClickHouse code but are not the client's class instance. */
-export function isEngineError(err: unknown): boolean {
-  return (
-    typeof err === 'object' && err !== null && 'code' in err && typeof (err as { type?: unknown }).type === 'string'
-  );
 }
 
 /**

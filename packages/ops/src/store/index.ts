@@ -1,12 +1,12 @@
-import { ClickHouseError } from '@clickhouse/client';
-import { type AlertsConfig, DEFAULT_CONFIG, RequestError, type ScoringConfig } from '@livegrade/core';
-import { CONTENT_TYPE, type Repository, type ResultFormat } from '@livegrade/store';
+import { type AlertsConfig, DEFAULT_CONFIG, type ScoringConfig } from '@livegrade/core';
+import type { Repository } from '@livegrade/store';
 import type { OperationHandlers, Operations } from '../operations.ts';
 import { validated } from '../validate.ts';
 import { addSilence, expireSilence, listAlerts, listSilences } from './alerts.ts';
-import { addCasesFromSql, captureBank, isEngineError, listBank, retireCase } from './bank.ts';
+import { addCasesFromSql, captureBank, listBank, retireCase } from './bank.ts';
 import { activateBaseline, registerBaseline, showBaseline } from './baselines.ts';
 import { recordEvalRun, showEvalRun, signoffEvalRun } from './runs.ts';
+import { userSql } from './user-sql.ts';
 
 export { addSilence, expireSilence, listAlerts, listSilences } from './alerts.ts';
 export {
@@ -73,24 +73,3 @@ export function createStoreOperations(store: Repository, config: StoreOperations
   };
   return validated(handlers);
 }
-
-/**
- * User SQL on the read-only session. The check in front refuses with
- * 'forbidden', a row, size or time limit with 'limit'; any other engine
- * error is the user's query: 'invalid', with the engine's own message.
- */
-async function userSql(store: Repository, query: string, format: ResultFormat): Promise<string> {
-  try {
-    return await store.readOnlyQuery(query, format);
-  } catch (err) {
-    if (err instanceof RequestError) throw err;
-    if (err instanceof ClickHouseError || isEngineError(err)) {
-      throw new RequestError((err as Error).message.trim(), 'invalid', [
-        { name: 'query', reason: 'the engine refused it' },
-      ]);
-    }
-    throw err;
-  }
-}
-
-export { CONTENT_TYPE };
