@@ -7,15 +7,9 @@
 // Arguments name the faults to run: npm run faults -- store-failing kafka-stopped
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildOrExit, root, testProcessEnv } from './test-setup.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', cwd: root });
-if (build.status !== 0) {
-  console.error('npm run build failed');
-  process.exit(1);
-}
+buildOrExit();
 
 const up = spawnSync('bash', [join(root, 'infra/up.sh')], { stdio: 'inherit' });
 if (up.status !== 0) {
@@ -23,11 +17,7 @@ if (up.status !== 0) {
   process.exit(1);
 }
 
-const env = {
-  ...process.env,
-  LIVEGRADE_TEST_KAFKA_BROKERS: process.env.LIVEGRADE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
-  LIVEGRADE_TEST_REDIS_URL: process.env.LIVEGRADE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-};
+const env = testProcessEnv();
 const r = spawnSync(
   process.execPath,
   ['--conditions=@livegrade/source', '--import', 'tsx', 'test/faults/run.ts', ...process.argv.slice(2)],

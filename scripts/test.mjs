@@ -8,17 +8,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildOrExit, root, testProcessEnv } from './test-setup.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const ci = process.env.CI === 'true';
 
-// incremental: a few seconds when nothing changed
-const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', cwd: root });
-if (build.status !== 0) {
-  console.error('npm run build failed');
-  process.exit(1);
-}
+buildOrExit();
 
 if (process.env.LIVEGRADE_TEST_NO_INFRA !== '1') {
   const r = spawnSync('bash', [join(root, 'infra/up.sh')], { stdio: 'inherit' });
@@ -51,11 +45,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const env = {
-  ...process.env,
-  LIVEGRADE_TEST_KAFKA_BROKERS: process.env.LIVEGRADE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
-  LIVEGRADE_TEST_REDIS_URL: process.env.LIVEGRADE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-};
+const env = testProcessEnv();
 const r = spawnSync(
   process.execPath,
   [
