@@ -3,6 +3,8 @@
 // - capture: the first pass over a day of decisions and verdicts, and a
 //   steady-state pass after ~10k verdicts arrived since the watermark, next to
 //   a bare count() of the verdicts each pass reads (ingested_at ≥ since);
+//   then the steady pass again on a store 10× as large (the same day after
+//   nine days before it, the same new verdicts), next to the pass at 1×;
 // - replay: cases × k through replayCases against a local candidate (its own
 //   process, 127.0.0.1), next to as many bare fetch POSTs of the same bodies
 //   at the same concurrency;
@@ -57,7 +59,9 @@ export interface BankBenchOptions {
   concurrency: number;
   /** timed runs of each measure after one warm-up (BENCH_BANK_RUNS, default 3) */
   runs: number;
-  /** keep the store's directory for a look by hand (BENCH_BANK_KEEP_DIR=1) */
+  /** the steady pass again on a store this many times as large, the same day after more days before it (BENCH_BANK_SCALE, default 10; 1 skips it) */
+  scale: number;
+  /** keep the stores' directories for a look by hand (BENCH_BANK_KEEP_DIR=1) */
   keepDir?: boolean;
 }
 
@@ -112,6 +116,26 @@ export interface EvalsetFigures {
   labelledSampled: number;
 }
 
+export interface ScaledFigures {
+  scale: number;
+  decisions: number;
+  verdicts: number;
+  seedMs: number;
+  settleMs: number;
+  /** the one first pass that fills the larger store's bank: a single run, no warm-up */
+  firstPassMs: number;
+  firstQueryMs: number;
+  firstResult: CaptureResult;
+  steady: SteadyFigures;
+  dataDir?: string;
+}
+
+export type SteadyFigures = CaptureFigures & {
+  newVerdicts: number;
+  /** active parts of decisions_by_id during the steady passes */
+  lookupParts: number;
+};
+
 export interface BankBenchResult {
   decisions: number;
   verdicts: number;
@@ -125,9 +149,10 @@ export interface BankBenchResult {
   runs: number;
   lookbackMs: number;
   first: CaptureFigures;
-  steady: CaptureFigures & { newVerdicts: number };
+  steady: SteadyFigures;
   replay: ReplayFigures;
   evalset: EvalsetFigures;
+  scaled?: ScaledFigures;
   dataDir?: string;
 }
 
@@ -137,21 +162,31 @@ const gc = runInNewContext('gc') as () => void;
 
 const LABELS = "['approve', 'deny', 'escalate']";
 
+/** Decisions numbered [first, first + total), spread evenly over [start, start + ms). */
+interface SeedRange {
+  first: number;
+  total: number;
+  start: number;
+  ms: number;
+}
+
 /**
- * One row per decision number n of [offset, offset + count) out of `total`
- * spread over [start, start + 1 day): what every table's rows derive from.
+ * One row per decision number n of [first + offset, first + offset + count)
+ * of `range`: what every table's rows derive from. Decision ids are random
+ * hex, as the SDK's default (the span id) is, so ids looked up together are
+ * scattered over any order by id.
  * 20% reviewed (one review, a quarter of them senior), 10% of reviews
  * overriding the model; 2% errors, 1% fallbacks, 1% thumbs-downs; the
  * sampler keeps 10% (stratified, weight 10) and every failure, and a
  * verdict that overrides or thumbs down promotes its trace.
  */
-function facts(total: number, start: number, offset: number, count: number): string {
+function facts(range: SeedRange, offset: number, count: number): string {
   const h = (i: number) => `sipHash64(number, ${i})`;
   return `
     SELECT number AS n,
-      fromUnixTimestamp64Milli(toInt64(${start} + intDiv(number * ${DAY}, ${total}))) AS ts,
+      fromUnixTimestamp64Milli(toInt64(${range.start} + intDiv((number - ${range.first}) * ${range.ms}, ${range.total}))) AS ts,
       hex(sipHash128(number)) AS trace_id, hex(${h(20)}) AS span_id, hex(${h(21)}) AS root_span_id,
-      concat('d-', toString(number)) AS decision_id,
+      concat('d-', lower(hex(${h(22)}))) AS decision_id,
       concat('type', toString(${h(1)} % ${TYPES})) AS decision_type,
       concat('lang', toString(${h(2)} % ${LANGUAGES})) AS language,
       ${LABELS}[${h(3)} % 3 + 1] AS label,
@@ -172,7 +207,7 @@ function facts(total: number, start: number, offset: number, count: number): str
               concat('{"q":"', q, '","channel":"CHAT"}')) AS input,
       concat('{"tier":"', ['free', 'pro', 'enterprise'][${h(14)} % 3 + 1], '","language":"', language, '"}') AS context,
       ts + toIntervalSecond(60 + ${h(15)} % 480) AS review_ts
-    FROM numbers(${offset}, ${count})`;
+    FROM numbers(${range.first + offset}, ${count})`;
 }
 
 interface SeedCounts {
@@ -183,11 +218,30 @@ interface SeedCounts {
   spans: number;
 }
 
-/** A day of decisions, their verdicts and the kept traces' spans, an insert of each per chunk, in time order. */
-async function seed(store: Store, total: number, start: number): Promise<SeedCounts> {
+/** Decisions, their verdicts and the kept traces' spans of each range, an insert of each per chunk, in time order. */
+async function seed(store: Store, ranges: SeedRange[]): Promise<SeedCounts> {
   const w = store.clients.writer;
-  for (let offset = 0; offset < total; offset += CHUNK) {
-    const f = facts(total, start, offset, Math.min(CHUNK, total - offset));
+  for (const range of ranges) await seedRange(store, range);
+  const one = async (query: string) => {
+    const rs = await w.query({ query, format: 'JSONEachRow' });
+    return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
+  };
+  return {
+    verdicts: await one('SELECT count() AS n FROM verdicts'),
+    reviewed: await one("SELECT uniqExact(decision_id) AS n FROM verdicts WHERE kind = 'review'"),
+    overrides: await one(
+      `SELECT count() AS n FROM verdicts AS v INNER JOIN decisions AS d ON d.decision_id = v.decision_id
+       WHERE v.kind = 'review' AND v.label != d.label`,
+    ),
+    keptTraces: await one('SELECT count() AS n FROM decisions WHERE sampled'),
+    spans: await one('SELECT count() AS n FROM sampled_spans'),
+  };
+}
+
+async function seedRange(store: Store, range: SeedRange): Promise<void> {
+  const w = store.clients.writer;
+  for (let offset = 0; offset < range.total; offset += CHUNK) {
+    const f = facts(range, offset, Math.min(CHUNK, range.total - offset));
     await w.command({
       query: `INSERT INTO decisions (ts, service, trace_id, span_id, decision_id, decision_type, label, score, model,
           model_version, slices, is_error, fallback, retried, guardrail, latency_ms, input_tokens, output_tokens,
@@ -228,20 +282,6 @@ async function seed(store: Store, total: number, start: number): Promise<SeedCou
         FROM (${f}) WHERE kept`,
     });
   }
-  const one = async (query: string) => {
-    const rs = await w.query({ query, format: 'JSONEachRow' });
-    return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
-  };
-  return {
-    verdicts: await one('SELECT count() AS n FROM verdicts'),
-    reviewed: await one("SELECT uniqExact(decision_id) AS n FROM verdicts WHERE kind = 'review'"),
-    overrides: await one(
-      `SELECT count() AS n FROM verdicts AS v INNER JOIN decisions AS d ON d.decision_id = v.decision_id
-       WHERE v.kind = 'review' AND v.label != d.label`,
-    ),
-    keptTraces: await one('SELECT count() AS n FROM decisions WHERE sampled'),
-    spans: await one('SELECT count() AS n FROM sampled_spans'),
-  };
 }
 
 /**
@@ -545,16 +585,55 @@ async function benchEvalset(store: Store, from: number, to: number, runs: number
   }
 }
 
+/** ~`n` verdicts arrive: reviews of the latest kept decisions nobody reviewed, 10% overriding. */
+async function lateVerdicts(store: Store, n: number): Promise<void> {
+  await store.clients.writer.command({
+    query: `INSERT INTO verdicts (ts, verdict_id, decision_id, trace_id, kind, value, reviewer_id, seniority, label, rationale)
+      SELECT now64(3), concat('late-', decision_id), decision_id, trace_id, 'review', '', 'late-reviewer', 'junior',
+        if(sipHash64(decision_id, 7) % 10 = 0, ${LABELS}[indexOf(${LABELS}, label) % 3 + 1], label), ''
+      FROM decisions FINAL
+      WHERE sampled AND decision_id NOT IN (SELECT decision_id FROM verdicts WHERE kind = 'review')
+      ORDER BY ts DESC LIMIT ${n}`,
+  });
+  await settle(store);
+}
+
+/** Active parts of decisions_by_id: a lookup probes each, so its cost follows them (0014). */
+async function lookupParts(store: Store): Promise<number> {
+  const rs = await store.clients.writer.query({
+    query:
+      "SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = 'decisions_by_id'",
+    format: 'JSONEachRow',
+  });
+  return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
+}
+
+/** Steady passes, each from the state after the first pass: its watermark, none of the rows the last steady pass wrote. */
+function steadyPasses(store: Store, runs: number, lookbackMs: number, watermark: number): Promise<CaptureFigures> {
+  const w = store.clients.writer;
+  return capturePasses(store, runs, lookbackMs, async (last) => {
+    if (!last) return;
+    await w.command({
+      query: `ALTER TABLE bank_occurrences DELETE WHERE captured_at = fromUnixTimestamp64Milli(${last.through})`,
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+    await w.command({ query: 'TRUNCATE TABLE bank_capture_progress' });
+    await store.recordCaptureWatermark(watermark);
+  });
+}
+
 export async function benchBank(opts: BankBenchOptions): Promise<BankBenchResult> {
   const data = tempDataDir('livegrade-bench-bank-');
   const store = await openStore(parseEnv({ LIVEGRADE_DATA_DIR: data.dir, LIVEGRADE_LOG_LEVEL: 'silent' }));
   const w = store.clients.writer;
   const lookbackMs = DEFAULT_CONFIG.bank.capture_lookback;
+  // the day ends 10 minutes ago: its last reviews (given up to 9 min after the decision) arrived before now
+  const end = Math.floor(Date.now() / 1000) * 1000 - 10 * MIN;
+  const start = end - DAY;
+  const day: SeedRange = { first: 0, total: opts.decisions, start, ms: DAY };
+  let result: Omit<BankBenchResult, 'scaled'>;
   try {
-    // the day ends 10 minutes ago: its last reviews (given up to 9 min after the decision) arrived before now
-    const end = Math.floor(Date.now() / 1000) * 1000 - 10 * MIN;
-    const start = end - DAY;
-    const seeded = await timed(() => seed(store, opts.decisions, start));
+    const seeded = await timed(() => seed(store, [day]));
     const settleMs = await settle(store);
 
     // (a) the first pass: no watermark, every verdict read
@@ -562,32 +641,15 @@ export async function benchBank(opts: BankBenchOptions): Promise<BankBenchResult
       await w.command({ query: 'TRUNCATE TABLE bank_occurrences' });
       await w.command({ query: 'TRUNCATE TABLE bank_capture_progress' });
     });
-    const watermark = first.result.through;
 
-    // (b) ~10k verdicts arrive after the watermark: reviews of the latest kept decisions nobody reviewed, 10% overriding
-    await w.command({
-      query: `INSERT INTO verdicts (ts, verdict_id, decision_id, trace_id, kind, value, reviewer_id, seniority, label, rationale)
-        SELECT now64(3), concat('late-', decision_id), decision_id, trace_id, 'review', '', 'late-reviewer', 'junior',
-          if(sipHash64(decision_id, 7) % 10 = 0, ${LABELS}[indexOf(${LABELS}, label) % 3 + 1], label), ''
-        FROM decisions FINAL
-        WHERE sampled AND decision_id NOT IN (SELECT decision_id FROM verdicts WHERE kind = 'review')
-        ORDER BY ts DESC LIMIT ${opts.newVerdicts}`,
-    });
-    await settle(store);
-    const steady = await capturePasses(store, opts.runs, lookbackMs, async (last) => {
-      if (!last) return;
-      // back to the state after the first pass: its watermark, none of the rows the last steady pass wrote
-      await w.command({
-        query: `ALTER TABLE bank_occurrences DELETE WHERE captured_at = fromUnixTimestamp64Milli(${last.through})`,
-        clickhouse_settings: { mutations_sync: '2' },
-      });
-      await w.command({ query: 'TRUNCATE TABLE bank_capture_progress' });
-      await store.recordCaptureWatermark(watermark);
-    });
+    // (b) ~10k verdicts arrive after the watermark
+    await lateVerdicts(store, opts.newVerdicts);
+    const parts = await lookupParts(store);
+    const steady = await steadyPasses(store, opts.runs, lookbackMs, first.result.through);
 
     const replay = await benchReplay(store, opts);
     const evalset = await benchEvalset(store, start, end + MIN, opts.runs);
-    return {
+    result = {
       decisions: opts.decisions,
       ...seeded.value,
       seedMs: seeded.ms,
@@ -595,9 +657,54 @@ export async function benchBank(opts: BankBenchOptions): Promise<BankBenchResult
       runs: opts.runs,
       lookbackMs,
       first,
-      steady: { ...steady, newVerdicts: opts.newVerdicts },
+      steady: { ...steady, newVerdicts: opts.newVerdicts, lookupParts: parts },
       replay,
       evalset,
+      ...(opts.keepDir ? { dataDir: data.dir } : {}),
+    };
+  } finally {
+    await store.close();
+    if (!opts.keepDir) data.cleanup();
+  }
+  if (opts.scale <= 1) return result;
+  return { ...result, scaled: await benchScaled(opts, day, lookbackMs) };
+}
+
+/**
+ * (c) The steady pass again on a store `scale` times as large: the same
+ * day, after (scale − 1) days of the same traffic before it, all inserted
+ * in time order and captured once; then the same new verdicts. What a pass
+ * costs should follow what arrived, not how long the store has kept.
+ */
+async function benchScaled(opts: BankBenchOptions, day: SeedRange, lookbackMs: number): Promise<ScaledFigures> {
+  const data = tempDataDir('livegrade-bench-bank-scaled-');
+  const store = await openStore(parseEnv({ LIVEGRADE_DATA_DIR: data.dir, LIVEGRADE_LOG_LEVEL: 'silent' }));
+  const sliceBy = DEFAULT_CONFIG.sampling.slice_by;
+  try {
+    const days = opts.scale - 1;
+    const history: SeedRange = {
+      first: day.total,
+      total: day.total * days,
+      start: day.start - days * DAY,
+      ms: days * DAY,
+    };
+    const seeded = await timed(() => seed(store, [history, day]));
+    const settleMs = await settle(store, 300_000);
+    const q: number[] = [];
+    const first = await timed(() => captureBank(timedRepository(store, q), { sliceBy, lookbackMs }));
+    await lateVerdicts(store, opts.newVerdicts);
+    const parts = await lookupParts(store);
+    const steady = await steadyPasses(store, opts.runs, lookbackMs, first.value.through);
+    return {
+      scale: opts.scale,
+      decisions: day.total * opts.scale,
+      verdicts: seeded.value.verdicts,
+      seedMs: seeded.ms,
+      settleMs,
+      firstPassMs: first.ms,
+      firstQueryMs: q[0] ?? Number.NaN,
+      firstResult: first.value,
+      steady: { ...steady, newVerdicts: opts.newVerdicts, lookupParts: parts },
       ...(opts.keepDir ? { dataDir: data.dir } : {}),
     };
   } finally {
