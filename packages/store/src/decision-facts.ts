@@ -1,8 +1,9 @@
 /**
- * The decision facts (schemas/clickhouse/0013_decision_facts.sql): the one
- * definition of what failed, what the human label is and what an override
- * is, per decision of a time range. Scoring, the dashboard's failure list,
- * the bank, eval sets and the SQL of an alert all read the view, so none of
+ * The decision facts (schemas/clickhouse/0013_decision_facts.sql, rebuilt in
+ * 0016): the one definition of what failed, what the human label is and what
+ * an override is, per decision of a time range. The dashboard's failure list,
+ * the bank, eval sets and the SQL of an alert read the view; scoring reads its
+ * verdict half, the view verdict_facts it is built from (0016), so none of
  * them spells those rules, or the verdict slack, again.
  */
 
@@ -24,4 +25,13 @@ export function decisionFactsBetweenParams(fromParam = 'from', toParam = 'to'): 
     `fromUnixTimestamp64Milli({${fromParam}:Int64})`,
     `fromUnixTimestamp64Milli({${toParam}:Int64})`,
   );
+}
+
+/**
+ * The verdict half of the decision facts (0016): one row per decision_key
+ * with verdicts that judge decisions from `from` on (thumbs_down, reviews,
+ * review_signature, reference_label). `from` is an SQL expression of a time.
+ */
+export function verdictFactsFrom(from: string): string {
+  return `verdict_facts(from = ${from})`;
 }

@@ -1,11 +1,12 @@
 import { PAIR_SEPARATOR, reviewFields, SCORE_BINS, type SliceAggregate } from '@livegrade/core';
-import { decisionFactsOver } from './decision-facts.ts';
+import { verdictFactsFrom } from './decision-facts.ts';
 
 /**
- * The one ClickHouse pass behind scoring (issue 4, docs/ARCHITECTURE.md §6): every
- * slice of every grouping set over one time range, from the decision facts
- * (decision-facts.ts: decisions joined to their verdicts). A baseline is registered with the same query,
- * so live windows and baselines are computed alike.
+ * The one ClickHouse query behind scoring (issue 4, docs/ARCHITECTURE.md §6): every
+ * slice of every grouping set over one time range, from the window's decisions
+ * and the verdict half of the decision facts (decision-facts.ts, 0016). A
+ * baseline is registered with the same query, so live windows and baselines
+ * are computed alike.
  */
 
 /** Dimensions that are columns of `decisions`; any other is a livegrade.slice.<dim> in the `slices` map. */
@@ -50,7 +51,6 @@ export function sliceAggregatesSql(groupingSets: readonly (readonly string[])[])
   const sets = normalise(groupingSets);
   const dims = [...new Set(sets.flat())].sort();
   const alias = new Map(dims.map((d, i) => [d, `dim_${i}`]));
-  const dimColumns = dims.map((d) => `${dimensionExpr(d)} AS ${alias.get(d)}`).join(',\n            ');
   // group_by_use_nulls makes the dimensions outside the current grouping set NULL; real values never are
   // values escaped as core's escapeSliceValue does (`\` → `\\`, `,` → `\,`, `=` → `\=`), so a
   // value holding them keys as the sampler's sliceKeyOf writes it (slice-sql.test.ts compares them)
@@ -62,65 +62,91 @@ export function sliceAggregatesSql(groupingSets: readonly (readonly string[])[])
       : `if(empty(arrayStringConcat(arrayFilter(p -> p != '', [${parts.join(', ')}]), ',') AS key), '*', key)`;
   const groupBy = sets.map((s) => `(${s.map((d) => alias.get(d)).join(', ')})`).join(', ');
   const sep = `char(${PAIR_SEPARATOR.charCodeAt(0)})`;
-  const fineKeys = dims.map((d) => alias.get(d)).join(', ');
-  const keyList = fineKeys ? `${fineKeys}, ` : '';
-  const bin = scoreBinSql('score');
+  const fineKey = `cityHash64(${[...dims.map(dimensionExpr), 'd.label'].join(', ')})`;
+  const fineDims = dims.map((d) => `any(${dimensionExpr(d)}) AS f_${alias.get(d)},\n        `).join('');
+  const judgedDims = dims.map((d) => `any(f_${alias.get(d)}) AS ${alias.get(d)},\n        `).join('');
+  const from = "{from:DateTime64(3, 'UTC')}";
+  const to = "{to:DateTime64(3, 'UTC')}";
+  const verdictFacts = verdictFactsFrom(from);
   return `
 WITH
 fine AS (
-    -- Stage 1, the one pass over the window's decision facts (0013: the
-    -- decisions joined to their verdicts once): a row per finest
+    -- Stage 1, the one pass over the window's decisions: a row per finest
     -- combination of dimensions and model label, so the grouping sets below
     -- roll up thousands of rows instead of every decision once per set.
-    -- A decision's reviews come as the view's review_signature, their
-    -- seniorities and labels in order, from which every review metric
-    -- follows; the few distinct signatures are decoded once per slice in
-    -- TypeScript (reviewFields in core), not once per decision here.
+    -- Grouped by a 64-bit hash of the combination: on the values themselves
+    -- (a String and LowCardinality columns) the engine serialises every
+    -- decision's key, which cost ~1 s of CPU at 10M decisions. Two
+    -- combinations share a hash with probability ~g²/2⁶⁵ (about 3·10⁻¹²
+    -- for g = 10,000 combinations in a window), the risk decision_key (0008)
+    -- already takes per decision. The decisions with verdicts are only
+    -- listed here, by key; their verdict facts are joined in stage 2, to
+    -- those decisions alone (a few percent of them) instead of to all.
     SELECT
-        ${keyList}d.label AS label,
+        ${fineKey} AS fine_key,
+        ${fineDims}any(d.label) AS f_label,
         count() AS f_volume,
         countIf(d.is_error) AS f_errors,
         countIf(d.fallback) AS f_fallbacks,
         countIf(d.retried) AS f_retries,
-        countIf(d.thumbs_down) AS f_thumbs_down,
-        groupArrayIf(d.signature, d.signature != '') AS f_signatures,
         quantilesTDigestState(0.5, 0.95, 0.99)(d.latency_ms) AS f_latency_state,
         count(d.score) AS f_scored,
         -- a fine histogram of the score; NULL scores fall outside [0, ${SCORE_BINS}) and are not counted
-        countResample(0, ${SCORE_BINS}, 1)(${bin}) AS f_score_hist
-    FROM
-    (
-        SELECT
-            ${dimColumns}${dims.length ? ',' : ''}
-            d.label AS label,
-            d.is_error AS is_error,
-            d.fallback AS fallback,
-            d.retried AS retried,
-            d.thumbs_down AS thumbs_down,
-            d.review_signature AS signature,
-            d.latency_ms AS latency_ms,
-            d.score AS score
-        FROM ${decisionFactsOver("{from:DateTime64(3, 'UTC')}", "{to:DateTime64(3, 'UTC')}")}
-        WHERE {model_version:String} = '' OR d.model_version = {model_version:String}
-    ) AS d
-    GROUP BY ${keyList}label
+        countResampleState(0, ${SCORE_BINS}, 1)(${scoreBinSql('d.score')}) AS f_score_hist,
+        groupArrayIf(d.decision_key, d.decision_key IN (SELECT decision_key FROM ${verdictFacts})) AS f_judged
+    FROM decisions AS d FINAL
+    WHERE d.ts >= ${from} AND d.ts < ${to}
+      AND ({model_version:String} = '' OR d.model_version = {model_version:String})
+    GROUP BY fine_key
+),
+judged AS (
+    -- Stage 2: each fine row with the verdict facts of its decisions (0016,
+    -- the human side of decision_facts, so the thumbs-down and review rules
+    -- are the view's). A decision's reviews come as the review_signature,
+    -- their seniorities and labels in order, from which every review metric
+    -- follows; the few distinct signatures are decoded once per slice in
+    -- TypeScript (reviewFields in core), not once per decision here.
+    -- LEFT ARRAY JOIN keeps the fine rows without verdicts (n = 0), and
+    -- copies each fine row once per such decision: its histogram and
+    -- latency stay aggregate states (a pointer each, where the finished
+    -- 100-bin array was 800 bytes a copy) and are taken from one copy.
+    SELECT
+        fine_key,
+        ${judgedDims}any(f_label) AS label,
+        any(f_volume) AS j_volume,
+        any(f_errors) AS j_errors,
+        any(f_fallbacks) AS j_fallbacks,
+        any(f_retries) AS j_retries,
+        quantilesTDigestMergeStateIf(0.5, 0.95, 0.99)(f_latency_state, n <= 1) AS j_latency_state,
+        any(f_scored) AS j_scored,
+        countResampleMergeStateIf(0, ${SCORE_BINS}, 1)(f_score_hist, n <= 1) AS j_score_hist,
+        countIf(n > 0 AND v.thumbs_down) AS j_thumbs_down,
+        groupArrayIf(v.review_signature, n > 0 AND v.review_signature != '') AS j_signatures
+    FROM fine
+    LEFT ARRAY JOIN f_judged AS judged_key, arrayEnumerate(f_judged) AS n
+    LEFT JOIN ${verdictFacts} AS v ON v.decision_key = judged_key
+    GROUP BY fine_key
 )
 SELECT
     ${sliceExpr} AS slice,
-    sum(f_volume) AS volume,
-    sum(f_errors) AS errors,
-    sum(f_fallbacks) AS fallbacks,
-    sum(f_retries) AS retries,
-    sum(f_thumbs_down) AS thumbs_down,
+    sum(j_volume) AS volume,
+    sum(j_errors) AS errors,
+    sum(j_fallbacks) AS fallbacks,
+    sum(j_retries) AS retries,
+    sum(j_thumbs_down) AS thumbs_down,
     -- (model label, review signature) → decisions
-    sumMap(arrayMap(x -> concat(label, ${sep}, x), f_signatures), arrayMap(x -> toUInt64(1), f_signatures)) AS review_signatures,
-    quantilesTDigestMerge(0.5, 0.95, 0.99)(f_latency_state) AS latency,
-    sum(f_scored) AS scored,
-    sumForEach(f_score_hist) AS score_hist,
-    sumMap([label], [f_volume]) AS labels
-FROM fine
+    sumMap(arrayMap(x -> concat(label, ${sep}, x), j_signatures), arrayMap(x -> toUInt64(1), j_signatures)) AS review_signatures,
+    quantilesTDigestMerge(0.5, 0.95, 0.99)(j_latency_state) AS latency,
+    sum(j_scored) AS scored,
+    countResampleMerge(0, ${SCORE_BINS}, 1)(j_score_hist) AS score_hist,
+    sumMap([label], [j_volume]) AS labels
+FROM judged
 GROUP BY GROUPING SETS (${groupBy}${groupBy ? ', ' : ''}())
-SETTINGS group_by_use_nulls = 1, join_use_nulls = 0`;
+-- the verdicts since the window are found by 0008's minmax index on ts; under FINAL the engine's default
+-- exact mode adds back every granule whose key range overlaps a selected one, which with random verdict ids
+-- can be most of the table (bench/bank.ts, ten days: 2.1M verdicts read for one hour's). Skipping is safe
+-- here: a verdict's versions share its ts, so no granule left out holds a newer version of one read.
+SETTINGS group_by_use_nulls = 1, join_use_nulls = 0, use_skip_indexes_if_final_exact_mode = 0`;
 }
 
 /** Sorted dimensions per set, duplicates and the empty set dropped (it is always added). */
@@ -137,7 +163,7 @@ export function normalise(groupingSets: readonly (readonly string[])[]): string[
   return out;
 }
 
-/** The view reads verdicts from `from` less its slack (0013), so only the range is passed. */
+/** verdict_facts reads verdicts from `from` less its slack (0016), so only the range is passed. */
 export function sliceAggregatesParams(range: AggregateRange) {
   return {
     from: range.from / 1000,
