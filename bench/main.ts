@@ -15,9 +15,10 @@
 // part (alert latency in accelerated time, the evaluation of 100 rules ×
 // 1,000 slices) takes ~10 s; `api` (the read API over a day of 1,000 slices'
 // windows, ~4 min, mostly generating them) runs
-// only when named, as does `bank` (the regression bank, ~2.5 min: capture
+// only when named, as does `bank` (the regression bank, ~4-10 min: capture
 // over a day of BENCH_BANK_DECISIONS decisions, default 1,000,000, and a
-// steady pass after BENCH_BANK_NEW_VERDICTS new verdicts, default 10,000;
+// steady pass after BENCH_BANK_NEW_VERDICTS new verdicts, default 10,000,
+// then again on a store BENCH_BANK_SCALE times as large, default 10;
 // replay of BENCH_BANK_CASES cases, default 2,000, × BENCH_BANK_K runs,
 // default 5, at BENCH_BANK_CONCURRENCY, default 8; the eval-set export;
 // BENCH_BANK_RUNS timed runs of each, default 3; BENCH_BANK_KEEP_DIR=1 keeps
@@ -109,6 +110,7 @@ const bk = parts.has('bank')
       k: envCount('BENCH_BANK_K', 5),
       concurrency: envCount('BENCH_BANK_CONCURRENCY', 8),
       runs: envCount('BENCH_BANK_RUNS', 3),
+      scale: envCount('BENCH_BANK_SCALE', 10),
       keepDir: process.env.BENCH_BANK_KEEP_DIR === '1',
     })
   : undefined;
@@ -200,6 +202,13 @@ if (s) {
         note: `target ≥ 0.75×; CPU/span ${cpuPerSpan(r.policy)} vs ${cpuPerSpan(r.keepEverything)}; keep-everything ${fmt.ratio(ke, rawRate)} of raw`,
       },
       {
+        measure: `${n} traces: real policy vs bare consume + decode (spans/s)`,
+        value: fmt.rate(pol),
+        baseline: `${fmt.rate(rawRate)} raw`,
+        ratio: fmt.ratio(pol, rawRate),
+        note: 'target ≥ 0.5× (issue 18)',
+      },
+      {
         measure: `${n} traces: peak RSS`,
         value: fmt.mb(r.policy.maxRss),
         baseline: `${fmt.mb(r.keepEverything.maxRss)} keep-everything`,
@@ -222,6 +231,14 @@ if (s) {
           : 'no decided-trace lookups',
       },
     );
+  }
+  const promo = s.promotion.promotion;
+  if (promo) {
+    rows.push({
+      measure: `late thumbs-down → parked trace queryable in sampled_spans p50 / p99 (${promo.n} of ${count(promo.parked)} parked)`,
+      value: `${fmt.ms(promo.p50)} / ${fmt.ms(promo.p99)}`,
+      note: `max ${fmt.ms(promo.max)}; verdicts spread over 5 s, polled every 20 ms`,
+    });
   }
   const lat = s.latency.latency;
   if (lat) {
@@ -399,6 +416,17 @@ if (bk) {
       ratio: fmt.ratio(st.passMs, st.countMs),
       note: `median of ${bk.runs}; ${written(st)}; of which the candidates query ${fmt.ms(st.queryMs)}`,
     },
+    ...(bk.scaled
+      ? [
+          {
+            measure: `bank capture, steady pass at ${bk.scaled.scale}× the store: ${count(bk.scaled.decisions)} decisions, same ${count(bk.scaled.steady.newVerdicts)} new verdicts`,
+            value: fmt.ms(bk.scaled.steady.passMs),
+            baseline: `${fmt.ms(st.passMs)} the steady pass at 1×`,
+            ratio: fmt.ratio(bk.scaled.steady.passMs, st.passMs),
+            note: `median of ${bk.runs}; goal ≤ 1.5×; ${written(bk.scaled.steady)}; candidates query ${fmt.ms(bk.scaled.steady.queryMs)} vs ${fmt.ms(st.queryMs)} (${fmt.ratio(bk.scaled.steady.queryMs, st.queryMs)}); bare count() of its ${count(bk.scaled.steady.verdictsRead)} verdicts ${fmt.ms(bk.scaled.steady.countMs)}; decisions_by_id in ${bk.scaled.steady.lookupParts} parts vs ${st.lookupParts}; the first pass over the ${count(bk.scaled.verdicts)} verdicts of this store, one run: ${fmt.ms(bk.scaled.firstPassMs)} (query ${fmt.ms(bk.scaled.firstQueryMs)})`,
+          },
+        ]
+      : []),
     {
       measure: `bank replay: ${count(r.cases)} cases × k=${r.k} at concurrency ${r.concurrency} (runs/s)`,
       value: fmt.rate(replayRate),
@@ -440,7 +468,7 @@ printTable(
       : []),
     ...(bk
       ? [
-          `bank: a day of ${count(bk.decisions)} decisions generated in the engine in time order (5 types × 20 languages, 20% reviewed, 10% of reviews overriding, 2% errors, 1% fallbacks, 1% thumbs-downs; ${count(bk.keptTraces)} traces kept, ${count(bk.spans)} spans through recent_spans → sampled_spans, inputs repeating in 4 spellings); seeded in ${fmt.ms(bk.seedMs)}, merges settled in ${fmt.ms(bk.settleMs)}; capture passes (default slice_by, lookback) from the same state each run; replay against a local candidate in its own process (127.0.0.1); one warm-up run before each measure`,
+          `bank: a day of ${count(bk.decisions)} decisions generated in the engine in time order (5 types × 20 languages, 20% reviewed, 10% of reviews overriding, 2% errors, 1% fallbacks, 1% thumbs-downs; ${count(bk.keptTraces)} traces kept, ${count(bk.spans)} spans through recent_spans → sampled_spans, inputs repeating in 4 spellings); seeded in ${fmt.ms(bk.seedMs)}, merges settled in ${fmt.ms(bk.settleMs)}${bk.scaled ? `; the ${bk.scaled.scale}× store: ${bk.scaled.scale - 1} days of the same traffic before the same day, seeded in ${fmt.ms(bk.scaled.seedMs)}, settled in ${fmt.ms(bk.scaled.settleMs)}` : ''}; capture passes (default slice_by, lookback) from the same state each run; replay against a local candidate in its own process (127.0.0.1); one warm-up run before each measure`,
         ]
       : []),
   ].join('\n'),

@@ -3,7 +3,8 @@
 // the result leaves as one stdout line `BENCH_RESULT {...}` (ChildResult).
 // Modes: 'keep-everything' (the v0 writer), 'policy' (the sampler with the
 // real policy), 'latency' (send to queryable in `decisions` with the real
-// policy). The bare consume + decode ceiling runs in kafka-client-child.ts.
+// policy), 'promotion' (a late thumbs-down to its parked trace queryable in
+// `sampled_spans`). The bare consume + decode ceiling runs in kafka-client-child.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,14 +13,14 @@ import { DEFAULT_CONFIG, type DecisionRow, parseEnv, type SamplingConfig, topics
 import { encodeTraces } from '@livegrade/otlp';
 import { createLogger } from '@livegrade/runtime';
 import { createSampler, type SamplerStats, samplerConfig } from '@livegrade/sampler';
-import { openStore, type SpanRow, type Store } from '@livegrade/store';
+import { type EncodedTable, openStore, type SpanRow, type Store } from '@livegrade/store';
 import { hexId, rng } from '../test/support/traffic.ts';
 import { benchTrace } from './dataset.ts';
 import { createKeepEverything } from './keep-everything.ts';
 import { quantile } from './table.ts';
 
 export interface ChildConfig {
-  mode: 'keep-everything' | 'policy' | 'latency';
+  mode: 'keep-everything' | 'policy' | 'latency' | 'promotion';
   brokers: string;
   /** LIVEGRADE_KAFKA_TOPIC_PREFIX: the spans topic is `${prefix}.spans` */
   prefix: string;
@@ -28,7 +29,7 @@ export interface ChildConfig {
   spans: number;
   /** overrides of DEFAULT_CONFIG.sampling (policy, latency) */
   sampling?: Partial<SamplingConfig>;
-  /** latency: traces sent, spread evenly over spreadMs */
+  /** latency: traces sent, spread evenly over spreadMs; promotion: verdicts sent, likewise */
   samples?: number;
   spreadMs?: number;
   /**
@@ -59,6 +60,8 @@ export interface ChildResult {
   /** the sampler's own counters at the end (policy), and the sampling it ran with */
   sampler?: SamplerStats & { decisionWaitMs: number; maxBufferedTraces: number };
   latency?: { n: number; p50: number; p99: number; max: number; boundMs: number; decisionWaitMs: number };
+  /** promotion: from a thumbs-down's send to its parked trace's spans answering a SELECT on sampled_spans */
+  promotion?: { n: number; parked: number; p50: number; p99: number; max: number };
   /** with liveHeapEveryMs: the largest live heap after a full GC, and what was in flight then */
   liveHeap?: { bytes: number; buffered: number; queued: number; inserting: number; atMs: number };
   /** per store call: how many, wall time awaiting it, and items passed (rows, or ids looked up) */
@@ -193,7 +196,7 @@ async function policy(store: Store): Promise<ChildResult> {
   let decisionsWritten = 0;
   const counted = {
     ...store,
-    async insertEncoded(table: 'recent_spans' | 'decisions', body: string) {
+    async insertEncoded(table: EncodedTable, body: string) {
       const rows = lines(body);
       await timed(`insertEncoded ${table}`, rows, () => store.insertEncoded(table, body));
       if (table === 'decisions') decisionsWritten += rows;
@@ -323,12 +326,106 @@ async function latency(store: Store): Promise<ChildResult> {
   return out;
 }
 
+/**
+ * A late verdict's path (docs/ARCHITECTURE.md §5): `traces` traces sent at
+ * once and decided by a policy that keeps almost none (a tiny target), so
+ * they are parked; then a thumbs-down for `samples` of the parked ones,
+ * spread over `spreadMs`, each timed from its send to its trace's spans
+ * answering a SELECT on sampled_spans (decoded from the parked bytes),
+ * polled every 20 ms.
+ */
+async function promotion(store: Store): Promise<ChildResult> {
+  const bus = createKafkaBus({ brokers: cfg.brokers.split(',') });
+  const logger = createLogger('warn');
+  const sampler = createSampler({ bus, store, logger, config: samplerConfig(env, sampling) });
+  const producer = bus.producer();
+  const rand = rng(7);
+  const traces = Array.from({ length: cfg.traces }, () => {
+    const spans = benchTrace(rand, Date.now(), 'small');
+    // successes only: a failure is kept when decided, not parked
+    for (const s of spans) s.statusCode = 0;
+    spans[1]!.attributes['livegrade.decision.score'] = 0.9;
+    spans[1]!.attributes['livegrade.decision.id'] = hexId(8, rand);
+    return spans;
+  });
+  sampleMemory();
+  const idleRss = process.memoryUsage().rss;
+  await sampler.start();
+  await producer.send(
+    topics.spans,
+    traces.map((spans) => ({ key: spans[0]!.traceId, value: Buffer.from(encodeTraces(spans)) })),
+  );
+  const ids = traces.map((spans) => String(spans[1]!.attributes['livegrade.decision.id']));
+  const deadlineDecided = performance.now() + sampling.decision_wait + 120_000;
+  let notKept: Array<{ decision_id: string; trace_id: string }> = [];
+  for (let written = 0; written < cfg.traces; await sleep(100)) {
+    if (performance.now() > deadlineDecided) throw new Error('timed out waiting for the decisions');
+    const rows = await store.select<{ decision_id: string; trace_id: string; sampled: boolean }>(
+      'SELECT decision_id, trace_id, sampled FROM decisions FINAL WHERE decision_id IN {ids:Array(String)}',
+      { ids },
+    );
+    written = rows.length;
+    notKept = rows.filter((r) => !r.sampled);
+  }
+  const chosen = notKept.slice(0, cfg.samples ?? 100);
+  const spreadMs = cfg.spreadMs ?? 5_000;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const pending = new Map<string, number>();
+  const latencies: number[] = [];
+  const sends = chosen.map((d, i) =>
+    sleep((i * spreadMs) / chosen.length)
+      .then(() => {
+        pending.set(d.trace_id, performance.now());
+        return producer.send(topics.verdicts, [
+          {
+            key: d.decision_id,
+            value: Buffer.from(JSON.stringify({ kind: 'feedback', decision_id: d.decision_id, value: 'thumbs_down' })),
+          },
+        ]);
+      })
+      .then(() => {}),
+  );
+  const deadline = t0 + spreadMs + 60_000;
+  while (latencies.length < chosen.length && performance.now() < deadline) {
+    if (pending.size > 0) {
+      const seen = await store.select<{ trace_id: string }>(
+        'SELECT DISTINCT trace_id FROM sampled_spans WHERE trace_id IN {ids:Array(String)}',
+        { ids: [...pending.keys()] },
+      );
+      const at = performance.now();
+      for (const { trace_id } of seen) {
+        latencies.push(at - (pending.get(trace_id) as number));
+        pending.delete(trace_id);
+      }
+    }
+    await sleep(20);
+  }
+  await Promise.all(sends);
+  latencies.sort((a, b) => a - b);
+  const out = measured(t0, cpu0, idleRss, {
+    promotion: {
+      n: latencies.length,
+      parked: notKept.length,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      max: latencies.at(-1) ?? Number.NaN,
+    },
+  });
+  if (latencies.length < chosen.length) throw new Error(`only ${latencies.length} of ${chosen.length} promoted`);
+  await producer.close();
+  await sampler.stop();
+  await bus.close();
+  return out;
+}
+
 let store: Store | undefined;
 try {
   let result: ChildResult;
   store = await openStore(env);
   if (cfg.mode === 'keep-everything') result = await keepEverything(store);
   else if (cfg.mode === 'policy') result = await policy(store);
+  else if (cfg.mode === 'promotion') result = await promotion(store);
   else result = await latency(store);
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
 } finally {

@@ -40,6 +40,8 @@ export interface SamplerFigures {
   clients: ClientFigures;
   runs: TrafficFigures[];
   latency: ChildResult;
+  /** a late thumbs-down → its parked trace queryable in sampled_spans */
+  promotion: ChildResult;
   sampling: SamplingConfig;
   produceRate: number;
 }
@@ -104,7 +106,7 @@ export async function benchSampler(
   const bus = createKafkaBus({ brokers: brokers.split(',') });
   const created: string[] = [];
   try {
-    const labels = [...sizes.map((n) => `t${n}`), 'latency'];
+    const labels = [...sizes.map((n) => `t${n}`), 'latency', 'promotion'];
     const specs: TopicSpec[] = labels.flatMap((label) => {
       const t = topicsOf({ LIVEGRADE_KAFKA_TOPIC_PREFIX: prefixOf(label) });
       return [
@@ -185,7 +187,19 @@ export async function benchSampler(
       sampling: { decision_wait: DEFAULT_CONFIG.sampling.decision_wait },
     });
     log(`latency: ${latency.latency?.n} traces`);
-    return { raw, rawTraces: rawOn.traces, clients, runs, latency, sampling, produceRate };
+    // a tiny target: past each slice's first trace almost nothing is kept, so the traces are parked
+    const promotion = await runChild({
+      ...base,
+      mode: 'promotion',
+      prefix: prefixOf('promotion'),
+      traces: 2_000,
+      spans: 4_000,
+      samples: 100,
+      spreadMs: 5_000,
+      sampling: { decision_wait: 1_000, per_slice_target_per_hour: 0.001, min_probability: 0.001 },
+    });
+    log(`promotion: ${promotion.promotion?.n} of ${promotion.promotion?.parked} parked traces promoted`);
+    return { raw, rawTraces: rawOn.traces, clients, runs, latency, promotion, sampling, produceRate };
   } finally {
     await bus.close();
     await deleteTopics(brokers, created);

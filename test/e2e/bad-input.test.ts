@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { type ConsumedMessage, createKafkaBus } from '@livegrade/bus';
 import { encodeTraces } from '@livegrade/otlp';
 import type { SamplerStore } from '@livegrade/sampler';
+import type { EncodedTable } from '@livegrade/store';
 import { requireKafka } from '../support/infra.ts';
 import { startTestInstance } from '../support/instance.ts';
 import { type SamplerRig, startSamplerRig } from '../support/sampler-rig.ts';
@@ -177,16 +178,17 @@ describe('a trace whose rows the store refuses goes to the DLQ; the partition mo
     const traces = generateTraces({ traces: 300, seed: 16, errorRate: 0 });
     const poison = traces[137]!;
     let inserts = 0;
-    // the real engine refuses the row: the poison trace's span rows are mangled on their way in
+    // the real engine refuses the row: the poison trace's span rows are mangled on their way in (every
+    // trace is kept here, below per_slice_target_per_hour, so its spans go to sampled_spans)
     const mangling = (store: SamplerStore): SamplerStore =>
       new Proxy(store, {
         get(target, key, receiver) {
           if (key !== 'insertEncoded') return Reflect.get(target, key, receiver);
-          return (table: 'recent_spans' | 'decisions', body: string) => {
+          return (table: EncodedTable, body: string) => {
             inserts++;
             const lines = body
               .split('\n')
-              .map((l) => (l.includes(poison.traceId) && table === 'recent_spans' ? '[1,' : l));
+              .map((l) => (l.includes(poison.traceId) && table === 'sampled_spans' ? '[1,' : l));
             return target.insertEncoded(table, lines.join('\n'));
           };
         },
@@ -215,11 +217,17 @@ describe('a trace whose rows the store refuses goes to the DLQ; the partition mo
     assert.equal(m.headers['livegrade.dlq.format'], 'rows');
     assert.match(
       m.headers['livegrade.dlq.reason'] ?? '',
-      /^the store refused its recent_spans rows: .*(brackets|parse)/is,
+      /^the store refused its sampled_spans rows: .*(brackets|parse)/is,
     );
     assert.match(m.headers['livegrade.dlq.source'] ?? '', new RegExp(`^${rig.topics.spans}/0/\\d+$`));
-    const rows = JSON.parse(m.value.toString()) as { recent_spans: unknown[][]; decisions: unknown[][] };
-    assert.equal(rows.recent_spans.length, poison.spans.length, 'the rows it was refused, as they were sent');
+    const rows = JSON.parse(m.value.toString()) as {
+      parked_traces: unknown[][];
+      sampled_spans: unknown[][];
+      decisions: unknown[][];
+    };
+    assert.equal(rows.sampled_spans.length, poison.spans.length, 'the rows it was refused, as they were sent');
+    assert.equal(rows.parked_traces.length, 1, 'its ledger row, as JSON like the others');
+    assert.equal(rows.parked_traces[0]?.[1], poison.traceId);
     assert.equal(rows.decisions.length, 1);
     assert.equal(
       await countVisible(rig.store, `SELECT count() FROM decisions WHERE trace_id = '${poison.traceId}'`),

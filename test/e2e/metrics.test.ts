@@ -189,14 +189,22 @@ describe('metrics of every service in one process (embedded)', () => {
   });
 
   it('times the store inserts by table and counts their rows', () => {
-    for (const table of ['decisions', 'recent_spans', 'verdicts', 'slice_metrics', 'alert_notifications']) {
+    for (const table of [
+      'decisions',
+      'parked_traces',
+      'sampled_spans',
+      'verdicts',
+      'slice_metrics',
+      'alert_notifications',
+    ]) {
       assert.ok(
         (metrics.value('livegrade_store_insert_seconds_count', { table }) ?? 0) > 0,
         `an insert into ${table} timed`,
       );
     }
     assert.equal(metrics.value('livegrade_store_inserted_rows_total', { table: 'decisions' }), traces.length);
-    assert.equal(metrics.value('livegrade_store_inserted_rows_total', { table: 'recent_spans' }), spanCount(traces));
+    // one row per trace, kept or not (a kept trace's is its ledger entry, its spans go to sampled_spans)
+    assert.equal(metrics.value('livegrade_store_inserted_rows_total', { table: 'parked_traces' }), traces.length);
     assert.equal(metrics.value('livegrade_store_inserted_rows_total', { table: 'verdicts' }), thumbsDown.length);
     assert.equal(metrics.value('livegrade_store_insert_failures_total') ?? 0, 0);
   });

@@ -226,10 +226,10 @@ describe('@livegrade/sdk packed and installed into an app outside the workspace'
     });
     assert.equal(decision!.trace_id, out.server.traceId, "the decision is in the HTTP server span's trace");
 
-    // recent_spans holds every span livegrade received, kept by the sampler or not
+    // the first traces of a slice are kept whole (per_slice_target_per_hour), so its spans are in sampled_spans
     const spans = await waitFor(`the spans of trace ${out.server.traceId}`, async () => {
       const found = await rows<{ span_id: string; parent_span_id: string; name: string; decision_id: string }>(
-        `SELECT span_id, parent_span_id, name, decision_id FROM recent_spans FINAL
+        `SELECT span_id, parent_span_id, name, decision_id FROM sampled_spans FINAL
          WHERE trace_id = {trace:String} ORDER BY ts`,
         { trace: out.server!.traceId },
       );
@@ -245,7 +245,8 @@ describe('@livegrade/sdk packed and installed into an app outside the workspace'
 
     // the request without a decision was not sent: its trace ended first, and the sampler writes traces in the
     // order they are due, so had it been sent it would be in the store before the decision's
-    const health = await rows<{ n: string }>('SELECT count() AS n FROM recent_spans WHERE trace_id = {trace:String}', {
+    // every trace the sampler decides has a row in parked_traces, kept or not
+    const health = await rows<{ n: string }>('SELECT count() AS n FROM parked_traces WHERE trace_id = {trace:String}', {
       trace: out.healthz.traceId,
     });
     assert.equal(Number(health[0]?.n), 0, 'a trace without a decision is not sent to livegrade');

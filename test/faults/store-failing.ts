@@ -14,7 +14,7 @@ import { DEFAULT_CONFIG, topicsOf } from '@livegrade/core';
 import { encodeTraces } from '@livegrade/otlp';
 import { createLogger } from '@livegrade/runtime';
 import { createSampler, type SamplerStore, samplerConfig } from '@livegrade/sampler';
-import { openStore, type Store } from '@livegrade/store';
+import { decisionLineAsObject, openStore, type Store } from '@livegrade/store';
 import { tempDataDir, testEnv } from '../support/env.ts';
 import { uniqueKafkaNames } from '../support/infra.ts';
 import type { FaultRow, FaultScenario } from './row.ts';
@@ -55,7 +55,7 @@ function faultyStore(store: Store) {
         if (prop === 'insertEncoded' && args[0] === 'decisions') {
           const at = Date.now();
           for (const line of String(args[1]).split('\n')) {
-            if (line) state.written.set((JSON.parse(line) as { decision_id: string }).decision_id, at);
+            if (line) state.written.set(String(decisionLineAsObject(line).decision_id), at);
           }
         }
         return result;

@@ -83,7 +83,7 @@ export const SamplingSchema = section({
   recent_horizon: durationSchema({ min: '1h', max: '30d' })
     .prefault('72h')
     .describe(
-      'how long recent_spans holds every span, so late feedback or an override can still promote its trace; 1h to 30d',
+      'how long a trace not kept stays parked (its OTLP bytes), so late feedback or an override can still promote it into sampled_spans; 1h to 30d',
     ),
 });
 

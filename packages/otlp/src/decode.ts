@@ -100,16 +100,18 @@ function decodeScopeSpans(r: Reader, end: number, out: FlatSpan[], where: string
 }
 
 /** fixed64 nanoseconds → float milliseconds, without BigInt: 2^32 ns = 4294.967296 ms */
-function nanosToMs(r: Reader): number {
+export function nanosToMs(r: Reader): number {
   const lo = r.fixed32();
   const hi = r.fixed32();
   return hi * 4294.967296 + lo / 1e6;
 }
 
-function idHex(r: Reader, bytes: number, what: string, where: string): string {
+export function idHex(r: Reader, bytes: number, what: string, where: string): string {
   const len = r.uint32();
   if (len === 0) return '';
   if (len !== bytes) throw new OtlpDecodeError(`${what} must be ${bytes} bytes, got ${len} (${where})`);
+  // past the end, the hex of a cut-off id read "undefined" for its missing bytes
+  if (r.pos + len > r.len) throw new OtlpDecodeError(`${what} runs past the end of the payload (${where})`);
   const hex = toHex(r.buf, r.pos, r.pos + len);
   r.pos += len;
   return hex;
@@ -225,7 +227,7 @@ function readKeyValue(r: Reader, depth: number, where?: string): [string, RawVal
   return [key, value];
 }
 
-function decodeAnyValue(r: Reader, depth: number, key: string): RawValue {
+export function decodeAnyValue(r: Reader, depth: number, key: string): RawValue {
   checkDepth(depth, `attribute "${key.slice(0, 100)}"`);
   const stop = r.uint32() + r.pos;
   let value: RawValue = null;

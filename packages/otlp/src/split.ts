@@ -45,6 +45,15 @@ export function splitByTrace(payload: Uint8Array, format: OtlpFormat = detectFor
   // Regrouping copies bytes it does not look into; decoding first refuses here, with a 400 the
   // client sees, what the sampler would otherwise dead-letter after the client was told 200.
   decodeTraces(payload, 'protobuf');
+  return [...protobufByTrace(payload)].map(([traceId, t]) => ({ traceId, payload: t.payload, spanCount: t.spanCount }));
+}
+
+/**
+ * A protobuf ExportTraceServiceRequest regrouped per trace id, by copying the
+ * encoded resource, scope and span bytes (nothing is decoded but each span's
+ * trace id). For callers that decoded the payload already (the sampler).
+ */
+export function protobufByTrace(payload: Uint8Array): Map<string, { payload: Uint8Array; spanCount: number }> {
   let traces: Map<string, Map<number, Resource>>;
   try {
     traces = regroup(Reader.create(payload));
@@ -52,7 +61,7 @@ export function splitByTrace(payload: Uint8Array, format: OtlpFormat = detectFor
     if (err instanceof OtlpDecodeError) throw err;
     throw new OtlpDecodeError(`not an OTLP ExportTraceServiceRequest protobuf: ${(err as Error).message}`);
   }
-  const out: TracePayload[] = [];
+  const out = new Map<string, { payload: Uint8Array; spanCount: number }>();
   for (const [traceId, resources] of traces) {
     const w = Writer.create();
     let spanCount = 0;
@@ -70,7 +79,7 @@ export function splitByTrace(payload: Uint8Array, format: OtlpFormat = detectFor
       if (r.schemaUrl) w.uint32(tag(F.resourceSpans.schemaUrl, WT.ldelim)).string(r.schemaUrl);
       w.ldelim();
     }
-    out.push({ traceId, payload: w.finish(), spanCount });
+    out.set(traceId, { payload: w.finish(), spanCount });
   }
   return out;
 }

@@ -1,13 +1,23 @@
 import { Readable } from 'node:stream';
+import { brotliDecompressSync } from 'node:zlib';
 import type { DecisionRow, VerdictRow } from '@livegrade/core';
 import { createAlertsRepository } from './alerts.ts';
 import { createBankRepository } from './bank.ts';
 import type { StoreClients } from './client.ts';
+import { decisionKeyIn } from './decisions-by-id.ts';
 import { createEvalRunsRepository } from './eval-runs.ts';
 import { createEvalsetRepository } from './evalset.ts';
 import { countLines, insertTiming } from './insert-timing.ts';
 import { jsonRows } from './json-rows.ts';
-import { decisionInsertRow, SPAN_COLUMNS, type SpanRow } from './rows.ts';
+import {
+  completeSpanRow,
+  DECISION_COLUMNS,
+  decisionInsertRow,
+  type EncodedTable,
+  PARKED_COLUMNS,
+  SPAN_COLUMNS,
+  type SpanRow,
+} from './rows.ts';
 import { createScoringRepository } from './scoring.ts';
 import { createSliceViews } from './slice-views.ts';
 import { createUserSql } from './user-sql.ts';
@@ -102,16 +112,27 @@ export function createRepository(store: StoreClients) {
       });
     },
     /**
-     * Rows the sampler encoded itself (rows.ts: completeSpanRow, completeDecisionRow),
-     * one per line: recent_spans in JSONCompactEachRow over SPAN_COLUMNS, decisions
-     * in JSONEachRow. Sent as the request body, so nothing is parsed or re-encoded here.
+     * Rows the sampler encoded itself (rows.ts), one per line: parked_traces in
+     * TabSeparated over PARKED_COLUMNS (parkedRow), parked_batches likewise
+     * (parkedBatchRow); kept spans (completeSpanRow)
+     * in JSONCompactEachRow over SPAN_COLUMNS into sampled_spans_in, which the
+     * engine turns into sampled_spans rows (0015), or into recent_spans, which
+     * the sampler wrote before 0015; decisions (completeDecisionRow) in
+     * JSONCompactEachRow over DECISION_COLUMNS. Sent as the
+     * request body, so nothing is parsed or re-encoded here.
      */
-    async insertEncoded(table: 'recent_spans' | 'decisions', body: string) {
+    async insertEncoded(table: EncodedTable, body: string) {
       if (body.length === 0) return;
       const query =
-        table === 'recent_spans'
-          ? `INSERT INTO recent_spans (${SPAN_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`
-          : 'INSERT INTO decisions FORMAT JSONEachRow';
+        table === 'parked_traces'
+          ? `INSERT INTO parked_traces (${PARKED_COLUMNS.join(', ')}) FORMAT TabSeparated`
+          : table === 'parked_batches'
+            ? 'INSERT INTO parked_batches (ts, batch, otlp) FORMAT TabSeparated'
+            : table === 'sampled_spans'
+              ? `INSERT INTO sampled_spans_in (${SPAN_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`
+              : table === 'recent_spans'
+                ? `INSERT INTO recent_spans (${SPAN_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`
+                : `INSERT INTO decisions (${DECISION_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`;
       await timing.time(table, countLines(body), async () => {
         const r = await writer.exec({ query, values: Readable.from([body]), clickhouse_settings: INSERT_SETTINGS });
         r.stream.resume();
@@ -119,15 +140,23 @@ export function createRepository(store: StoreClients) {
     },
     /**
      * The sampling outcome already recorded for each of these traces, if any.
-     * recent_spans is the ledger: the sampler writes a trace's spans only once
-     * it decided, each row carrying the outcome (reason '' = not kept).
+     * parked_traces is the ledger: the sampler writes a trace's row only once
+     * it decided, carrying the outcome (reason '' = not kept). recent_spans
+     * was the ledger before migration 0015 and is read too until its TTL
+     * empties it: a deployment upgraded mid-horizon replays traces decided then.
      */
     async decidedTraces(traceIds: string[]): Promise<Map<string, { reason: string; weight: number }>> {
       const out = new Map<string, { reason: string; weight: number }>();
       for (const ids of chunks(traceIds)) {
         const rows = await this.select<{ trace_id: string; reason: string; weight: number }>(
           `SELECT trace_id, argMax(sample_reason, ingested_at) AS reason, argMax(sample_weight, ingested_at) AS weight
-           FROM recent_spans WHERE trace_id IN (SELECT arrayJoin({ids:Array(String)})) GROUP BY trace_id`,
+           FROM (
+             SELECT trace_id, sample_reason, sample_weight, ingested_at FROM parked_traces
+             WHERE trace_id IN (SELECT arrayJoin({ids:Array(String)}))
+             UNION ALL
+             SELECT trace_id, sample_reason, sample_weight, ingested_at FROM recent_spans
+             WHERE trace_id IN (SELECT arrayJoin({ids:Array(String)})))
+           GROUP BY trace_id`,
           { ids },
         );
         for (const r of rows) out.set(r.trace_id, { reason: r.reason, weight: Number(r.weight) });
@@ -138,9 +167,10 @@ export function createRepository(store: StoreClients) {
     async decisionsById(decisionIds: string[], sinceMs: number): Promise<DecisionState[]> {
       const out: DecisionState[] = [];
       for (const ids of chunks(decisionIds)) {
+        // by primary key through decisions_by_id: by id alone, decisions' every granule (decisions-by-id.ts)
         const rows = await this.select<DecisionState>(
           `SELECT decision_id, trace_id, label, sampled FROM decisions FINAL
-           WHERE decision_id IN (SELECT arrayJoin({ids:Array(String)})) AND ts >= fromUnixTimestamp64Milli({since:Int64})`,
+           WHERE ${decisionKeyIn('SELECT arrayJoin({ids:Array(String)})')} AND ts >= fromUnixTimestamp64Milli({since:Int64})`,
           { ids, since: Math.floor(sinceMs) },
         );
         for (const r of rows) out.push(r);
@@ -149,13 +179,61 @@ export function createRepository(store: StoreClients) {
     },
     /**
      * Keeps traces that were decided "not kept" after all (a late thumbs-down
-     * or override): new versions of their recent_spans rows carry `reason`
-     * and weight 1, which the view copies into sampled_spans, and their
-     * decisions rows are replaced the same way. Rows already kept are left alone.
+     * or override), with `reason` and weight 1. A parked trace (0015) is
+     * cut from its batch's blob and decoded here, by `spanRows` (a trace's OTLP requests → its encoded span
+     * rows, rows.ts encodeTraceSpans: the encoding of a trace kept when
+     * decided), and its spans go to sampled_spans; then new versions of its
+     * parked rows carry the reason. Spans in recent_spans (written before
+     * 0015, until its TTL empties it) get new versions with the reason, which
+     * its view copies into sampled_spans. Decisions rows are replaced the same
+     * way. Rows already kept are left alone, so a repeated promotion adds nothing.
      */
-    async promoteTraces(traceIds: string[], reason: string, sinceMs: number) {
+    async promoteTraces(traceIds: string[], reason: string, sinceMs: number, spanRows: (otlp: Buffer[]) => string[]) {
       if (traceIds.length === 0) return;
       const params = { ids: traceIds, reason, since: Math.floor(sinceMs) };
+      for (const ids of chunks(traceIds)) {
+        const parked = await this.select<{
+          trace_id: string;
+          first_span_id: string;
+          batch: string;
+          offset: number;
+          length: number;
+        }>(
+          `SELECT trace_id, first_span_id, batch, offset, length FROM parked_traces FINAL
+           WHERE trace_id IN (SELECT arrayJoin({ids:Array(String)})) AND sample_reason = '' AND batch != ''`,
+          { ids },
+        );
+        if (parked.length === 0) continue;
+        const blobs = new Map<string, Buffer>();
+        const batches = await this.select<{ batch: string; otlp: string }>(
+          `SELECT batch, any(otlp) AS otlp FROM parked_batches
+           WHERE batch IN (SELECT arrayJoin({batches:Array(String)})) GROUP BY batch`,
+          { batches: [...new Set(parked.map((r) => r.batch))] },
+        );
+        for (const b of batches) blobs.set(b.batch, brotliDecompressSync(Buffer.from(b.otlp, 'base64')));
+        const byTrace = new Map<string, Buffer[]>();
+        for (const r of parked) {
+          const blob = blobs.get(r.batch);
+          // a blob past its TTL: the trace is beyond the horizon, as its decision is
+          if (!blob) continue;
+          const list = byTrace.get(r.trace_id) ?? [];
+          byTrace.set(r.trace_id, list);
+          list.push(blob.subarray(Number(r.offset), Number(r.offset) + Number(r.length)));
+        }
+        const sample = { reason, weight: 1 };
+        let body = '';
+        for (const otlp of byTrace.values()) for (const row of spanRows(otlp)) body += completeSpanRow(row, sample);
+        await this.insertEncoded('sampled_spans', body);
+        // only the rows just promoted: a chunk parked meanwhile stays '' and is promoted by the next call
+        await writer.command({
+          query: `INSERT INTO parked_traces
+            SELECT * REPLACE ({reason:String} AS sample_reason, toFloat32(1) AS sample_weight, now64(3) AS ingested_at)
+            FROM (SELECT * FROM parked_traces FINAL
+                  WHERE trace_id IN (SELECT arrayJoin({ids:Array(String)}))
+                    AND first_span_id IN (SELECT arrayJoin({firsts:Array(String)})) AND sample_reason = '')`,
+          query_params: { ids: [...byTrace.keys()], firsts: parked.map((r) => r.first_span_id), reason },
+        });
+      }
       await writer.command({
         // filtered in a subquery: in the outer WHERE, ClickHouse would read the REPLACE aliases
         query: `INSERT INTO recent_spans
@@ -238,18 +316,25 @@ export function createRepository(store: StoreClients) {
       );
       return new Map(rows.map((r) => [Number(r.partition), Number(r.through)]));
     },
-    /** recent_spans keeps every span this long (the late-verdict horizon, sampling.recent_horizon). */
+    /**
+     * parked_traces and parked_batches (and recent_spans, written before 0015) keep traces this
+     * long: the late-verdict horizon, sampling.recent_horizon.
+     */
     async setRecentHorizon(ms: number) {
       const hours = Math.max(1, Math.round(ms / 3_600_000));
-      const [table] = await this.select<{ q: string }>(
-        "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'recent_spans'",
-      );
-      if (table?.q.includes(`toIntervalHour(${hours})`)) return;
-      // the new TTL applies as parts are merged or dropped; rewriting every part now would stall the start
-      await writer.command({
-        query: `ALTER TABLE recent_spans MODIFY TTL toDateTime(ts) + INTERVAL ${hours} HOUR DELETE`,
-        clickhouse_settings: { materialize_ttl_after_modify: 0 },
-      });
+      const ttl = { parked_traces: 'ts', parked_batches: 'ts', recent_spans: 'toDateTime(ts)' } as const;
+      for (const [name, ts] of Object.entries(ttl)) {
+        const [table] = await this.select<{ q: string }>(
+          'SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = {name:String}',
+          { name },
+        );
+        if (table?.q.includes(`toIntervalHour(${hours})`)) continue;
+        // the new TTL applies as parts are merged or dropped; rewriting every part now would stall the start
+        await writer.command({
+          query: `ALTER TABLE ${name} MODIFY TTL ${ts} + INTERVAL ${hours} HOUR DELETE`,
+          clickhouse_settings: { materialize_ttl_after_modify: 0 },
+        });
+      }
     },
     async insertVerdicts(rows: VerdictRow[]) {
       if (rows.length === 0) return;

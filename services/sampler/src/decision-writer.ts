@@ -1,12 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress, constants } from 'node:zlib';
 import { eventTimeOf, type SampleDecision, type SamplingPolicy } from '@livegrade/core';
 import type { Repository } from '@livegrade/store';
-import { completeDecisionRow, completeSpanRow, isRefusedRows } from '@livegrade/store';
+import {
+  completeDecisionRow,
+  completeSpanRow,
+  isRefusedRows,
+  NOT_KEPT,
+  NOT_PARKED,
+  parkedBatchRow,
+  parkedRow,
+} from '@livegrade/store';
+import { spanRowsOf } from './extract.ts';
 import type { HoldToken, OffsetHolds } from './offset-holds.ts';
 import type { Pending, TraceBuffer } from './trace-buffer.ts';
 
 /**
  * Traces per write: large enough that the engine's per-insert cost is
- * amortised, small enough that the text of one round (about 3 KB a trace)
+ * amortised, small enough that the text of one round (about 2 KB a trace)
  * stays a few tens of MB whatever the traffic (bench/: unbounded rounds grew
  * to 120k traces and peak RSS with them).
  */
@@ -35,18 +47,46 @@ export interface RefusedTrace {
   partition: number;
   /** of the messages its spans came from */
   offsets: number[];
-  rows: { recent_spans: string[]; decisions: string[] };
+  rows: { parked_traces: string[]; sampled_spans: string[]; decisions: string[] };
   reason: string;
 }
 
-type Table = 'recent_spans' | 'decisions';
+type Table = keyof RefusedTrace['rows'];
+
+/** A trace's rows of each table as one text (completed rows, one per line), as sent. */
+type TraceRows = Record<Table, string>;
+
+function linesOf(text: string): string[] {
+  return text === '' ? [] : text.split(/(?<=\n)/);
+}
+
+const compress = promisify(brotliCompress);
 
 /**
- * Decides the traces the buffer hands over and writes them: every span to
- * recent_spans (kept ones reach sampled_spans through the view) and then one
- * row per decision. One write at a time, in the order traces were handed
- * over; a write that fails is retried (the store being down is backpressure,
- * not loss) and the offsets the traces hold are released only once written.
+ * A write's parked bytes, compressed once on the thread pool: brotli at
+ * quality 1 packs a round of bench traces ~10× at ~3 µs a trace, and the
+ * engine's insert cost follows the bytes it is sent (migration 0015). The
+ * output comes in one or two chunks: in zlib's default 16 KB ones, their
+ * allocations and callbacks on the main thread cost 40% more CPU than the
+ * compression itself saved (bench/, 1M traces: 1.3 s).
+ */
+async function compressed(blob: Buffer): Promise<string> {
+  const out = await compress(blob, {
+    chunkSize: Math.min(4 << 20, Math.max(64 << 10, blob.length >> 3)),
+    params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: blob.length },
+  });
+  return out.toString('base64');
+}
+
+/**
+ * Decides the traces the buffer hands over and writes them: a trace not kept
+ * is parked as its OTLP bytes (one parked_traces row; its spans are decoded
+ * only if a late verdict promotes it), a kept trace's spans are encoded and
+ * go to sampled_spans, with a parked row without bytes as its ledger entry;
+ * then one row per decision. One write at a time, in the order traces were
+ * handed over; a write that fails is retried (the store being down is
+ * backpressure, not loss) and the offsets the traces hold are released only
+ * once written.
  */
 export class DecisionWriter {
   private queue: Pending[] = [];
@@ -139,8 +179,13 @@ export class DecisionWriter {
         adopted = await store.decidedTraces(suspects);
       });
     }
-    const rows: RefusedTrace['rows'][] = [];
+    const rows: TraceRows[] = [];
     const held: HoldToken[][] = [];
+    // the bytes of the traces not kept: one blob for the round, each trace's row says where its part is
+    const batch = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+    const blob: Buffer[] = [];
+    let blobLength = 0;
+    let latestMs = 0;
     const promote = new Map<string, Set<string>>(); // reason → trace ids
     for (const p of round) {
       let decision = p.decision;
@@ -170,19 +215,42 @@ export class DecisionWriter {
         if (decision.sampled)
           this.stats.keptByReason[decision.reason] = (this.stats.keptByReason[decision.reason] ?? 0) + 1;
       }
-      const sample = { reason: decision.sampled ? decision.reason : '', weight: decision.weight };
+      const sample = decision.sampled ? { reason: decision.reason, weight: decision.weight } : NOT_KEPT;
+      let bytes = NOT_PARKED;
+      if (!decision.sampled) {
+        bytes = { batch, offset: blobLength, length: 0 };
+        for (const b of p.otlp) {
+          blob.push(b);
+          bytes.length += b.length;
+        }
+        blobLength += bytes.length;
+        if (p.startMs > latestMs) latestMs = p.startMs;
+      }
+      let spans = '';
+      if (decision.sampled) for (const s of spanRowsOf(p.otlp)) spans += completeSpanRow(s, sample);
+      let decisions = '';
+      for (const d of p.decisions) decisions += completeDecisionRow(d, sample);
       rows.push({
-        recent_spans: p.spans.map((s) => completeSpanRow(s, sample)),
-        decisions: p.decisions.map((d) => completeDecisionRow(d, sample)),
+        // a ledger entry for every trace (decidedTraces); where its bytes are for a trace not kept
+        parked_traces: parkedRow(p, bytes, sample),
+        sampled_spans: spans,
+        decisions,
       });
-      this.stats.spans += p.spans.length;
+      this.stats.spans += p.spanCount;
       this.stats.decisions += p.decisions.length;
       held.push(p.holds);
       // settle before the write: chunks arriving meanwhile follow this decision in a later round
       if (!p.decision) buffer.settle(p, decision as SampleDecision);
     }
     const refused = new Map<number, string>();
-    await this.insertSplitting('recent_spans', rows, refused);
+    if (blob.length > 0) {
+      const body = parkedBatchRow(latestMs, batch, await compressed(Buffer.concat(blob, blobLength)));
+      await this.deps.untilWritten('parked_batches', () => this.deps.store.insertEncoded('parked_batches', body));
+    }
+    // the ledger before the kept spans: a crash between the two replays the trace, which then
+    // adopts the decision and writes its spans again, where the other order could decide it anew
+    await this.insertSplitting('parked_traces', rows, refused);
+    await this.insertSplitting('sampled_spans', rows, refused);
     // decisions last: a decision row is the signal that its trace is in the store
     await this.insertSplitting('decisions', rows, refused);
     if (refused.size > 0) {
@@ -191,14 +259,18 @@ export class DecisionWriter {
           traceId: round[i]!.traceId,
           partition: round[i]!.partition,
           offsets: held[i]!.map((h) => h.offset),
-          rows: rows[i]!,
+          rows: {
+            parked_traces: linesOf(rows[i]!.parked_traces),
+            sampled_spans: linesOf(rows[i]!.sampled_spans),
+            decisions: linesOf(rows[i]!.decisions),
+          },
           reason,
         })),
       );
     }
     for (const [reason, ids] of promote) {
       await this.deps.untilWritten('promotion', () =>
-        store.promoteTraces([...ids], reason, Date.now() - this.deps.horizonMs),
+        store.promoteTraces([...ids], reason, Date.now() - this.deps.horizonMs, spanRowsOf),
       );
       this.stats.keptAfterDecision += ids.size;
     }
@@ -220,9 +292,10 @@ export class DecisionWriter {
    * stalling its partition. Traces refused for the first table are left out
    * of the second.
    */
-  private async insertSplitting(table: Table, rows: RefusedTrace['rows'][], refused: Map<number, string>) {
+  private async insertSplitting(table: Table, rows: TraceRows[], refused: Map<number, string>) {
     const write = async (traces: number[]): Promise<void> => {
-      const body = traces.map((i) => rows[i]![table].join('')).join('');
+      let body = '';
+      for (const i of traces) body += rows[i]![table];
       if (body === '') return;
       try {
         await this.deps.untilWritten(table, () => this.deps.store.insertEncoded(table, body), isRefusedRows);

@@ -1,5 +1,6 @@
 import type { VerdictRow } from '@livegrade/core';
 import type { Repository } from '@livegrade/store';
+import { spanRowsOf } from './extract.ts';
 import type { HoldToken, OffsetHolds } from './offset-holds.ts';
 
 type PromotionStore = Pick<Repository, 'decisionsById' | 'promoteTraces'>;
@@ -93,8 +94,9 @@ export class LatePromotion {
     }
     // an override is the stronger evidence: it names the reason when a trace has both
     for (const t of overridden) thumbsDown.delete(t);
-    await this.store.promoteTraces([...overridden], 'late_override', since);
-    await this.store.promoteTraces([...thumbsDown], 'late_feedback', since);
+    // a parked trace's spans are decoded now, for the first time since it was read (spanRowsOf)
+    await this.store.promoteTraces([...overridden], 'late_override', since, spanRowsOf);
+    await this.store.promoteTraces([...thumbsDown], 'late_feedback', since, spanRowsOf);
     this.stats.promoted += overridden.size + thumbsDown.size;
     for (const c of candidates) {
       if (waiting.has(c)) this.pending.push(c);

@@ -11,7 +11,7 @@ import type {
 } from '@livegrade/bus';
 import { BUCKET_MS, HOUR_MS, orphanWaitMs, SamplingPolicy, sliceKeyOf, verdictWaitMs } from '@livegrade/core';
 import type { Logger } from '@livegrade/runtime';
-import type { Repository } from '@livegrade/store';
+import { parkedRowAsJson, type Repository } from '@livegrade/store';
 import type { SamplerConfig } from './config.ts';
 import { DecisionWriter, type WriterStats } from './decision-writer.ts';
 import { refusedToDlqMessage, toDlqMessage } from './dlq.ts';
@@ -147,7 +147,9 @@ export function createSampler(deps: SamplerDeps): Sampler {
           { trace: r.traceId, partition: r.partition, reason: r.reason },
           'trace sent to DLQ: the store refused its rows',
         );
-        return refusedToDlqMessage(config.topics.spans, r, r.rows, r.reason);
+        // as JSON like the other tables' rows: a consumer of the DLQ reads one format
+        const rows = { ...r.rows, parked_traces: r.rows.parked_traces.map(parkedRowAsJson) };
+        return refusedToDlqMessage(config.topics.spans, r, rows, r.reason);
       });
       await untilWritten('dlq', () => producer.send(config.topics.dlq, messages), background, logger, retry);
       counts.dlq += refused.length;

@@ -1,12 +1,17 @@
-import { mergeFacts, type SampleDecision, type TraceFacts } from '@livegrade/core';
+import { emptyFacts, mergeFacts, type SampleDecision, type TraceFacts } from '@livegrade/core';
 import type { HoldToken } from './offset-holds.ts';
 
-/** One trace's spans from one Kafka message: facts for the policy, rows already encoded. */
+/** One trace's spans from one Kafka message: facts for the policy, the spans as OTLP, decision rows encoded. */
 export interface TraceChunk {
   traceId: string;
   facts: TraceFacts;
-  /** recent_spans rows without their sample columns (store: encodeSpanRow) */
-  spans: string[];
+  /** the chunk's spans as an OTLP ExportTraceServiceRequest (protobuf) */
+  otlp: Buffer;
+  spanCount: number;
+  /** of the chunk's first span: with the trace id, the key of its parked row */
+  firstSpanId: string;
+  /** the earliest span start */
+  startMs: number;
   /** decisions rows without their sample columns (store: encodeDecisionRow) */
   decisions: string[];
   /** the chunk holds the trace's root span, so the trace has ended */
@@ -15,14 +20,18 @@ export interface TraceChunk {
 
 /**
  * A trace on its way to a decision: a compact summary (facts) plus its spans
- * as encoded rows. Nothing of the decoded span objects is kept, so memory
+ * as the OTLP bytes they came in (one request per chunk; concatenated, they
+ * are one request). Nothing of the decoded span objects is kept, so memory
  * grows with the number of buffered traces and their encoded size only.
  */
 export interface Pending {
   traceId: string;
   partition: number;
   facts: TraceFacts;
-  spans: string[];
+  otlp: Buffer[];
+  spanCount: number;
+  firstSpanId: string;
+  startMs: number;
   decisions: string[];
   /** offsets this trace keeps from being committed until it is written */
   holds: HoldToken[];
@@ -184,10 +193,13 @@ export class TraceBuffer {
   /** Records a trace's decision: chunks that arrive later follow it. */
   settle(p: Pending, decision: SampleDecision): void {
     p.decision = decision;
-    // the rows are written by whoever settled; only the decision is remembered
-    p.spans = [];
-    p.decisions = [];
-    p.holds = [];
+    // the rows are written by whoever settled; only the decision is remembered, and a
+    // remembered trace holds no objects of its own: maxRemembered of them live through
+    // every major GC (bench/, 1M traces)
+    p.otlp = NOTHING as unknown as Buffer[];
+    p.decisions = NOTHING as unknown as string[];
+    p.holds = NOTHING as unknown as HoldToken[];
+    p.facts = SETTLED_FACTS;
     this.decided.set(p.traceId, p);
     this.settledOrder.push(p);
     while (this.decided.size > this.opts.maxRemembered) {
@@ -229,6 +241,13 @@ export class TraceBuffer {
   }
 }
 
+/** What a settled trace holds instead of its rows: nothing is added to a trace once decided (see add). */
+const NOTHING: readonly never[] = Object.freeze([]);
+const SETTLED_FACTS: TraceFacts = Object.freeze({
+  ...emptyFacts(),
+  decisionTypes: Object.freeze([]) as unknown as string[],
+});
+
 function newPending(
   partition: number,
   chunk: TraceChunk,
@@ -242,7 +261,10 @@ function newPending(
     partition,
     // a chunk's facts are built for it alone (one per trace per message): the trace takes them over
     facts: chunk.facts,
-    spans: chunk.spans,
+    otlp: [chunk.otlp],
+    spanCount: chunk.spanCount,
+    firstSpanId: chunk.firstSpanId,
+    startMs: chunk.startMs,
     decisions: chunk.decisions,
     holds: [hold],
     firstSeenMs: nowMs,
@@ -255,7 +277,9 @@ function newPending(
 
 function appendChunk(p: Pending, chunk: TraceChunk, hold: HoldToken) {
   mergeFacts(p.facts, chunk.facts);
-  for (const s of chunk.spans) p.spans.push(s);
+  p.otlp.push(chunk.otlp);
+  p.spanCount += chunk.spanCount;
+  if (chunk.startMs < p.startMs) p.startMs = chunk.startMs;
   for (const d of chunk.decisions) p.decisions.push(d);
   p.holds.push(hold);
 }

@@ -16,7 +16,10 @@ export interface SamplingConfig {
   /** traces held undecided at most; beyond, the oldest are decided early */
   max_buffered_traces: number;
   keep_always: KeepAlways;
-  /** how long recent_spans holds every span, so a late verdict can still promote its trace, ms */
+  /**
+   * how long a trace not kept stays parked (parked_traces, its OTLP bytes in
+   * parked_batches), so a late verdict can still promote it into sampled_spans, ms
+   */
   recent_horizon: number;
 }
 
