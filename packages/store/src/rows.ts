@@ -148,8 +148,12 @@ export interface ParkedBytes {
 /** A kept trace's row: the ledger entry only, its spans are in sampled_spans. */
 export const NOT_PARKED: ParkedBytes = { batch: '', offset: 0, length: 0 };
 
-function seconds(ms: number): number {
-  return Math.min(4_294_967_295, Math.max(0, Math.floor(ms / 1000)));
+function seconds(ms: number): string {
+  const s = Number.isFinite(ms) ? Math.min(4_294_967_295, Math.max(0, Math.floor(ms / 1000))) : 0;
+  // ten digits: the engine reads a shorter number as a year or refuses it ("1" is 2026-01-01,
+  // "99999" an error), and a trace's own clock can say time zero; a refused parked_batches row
+  // would stall the sampler's writes (test/e2e/fuzz-gateway.test.ts)
+  return String(s).padStart(10, '0');
 }
 
 /**

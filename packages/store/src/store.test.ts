@@ -12,6 +12,8 @@ import {
   migrate,
   NOT_KEPT,
   openStore,
+  parkedBatchRow,
+  parkedRow,
   type Store,
   statementsOf,
   toSpanRow,
@@ -197,6 +199,30 @@ describe('store on the embedded ClickHouse engine', () => {
       `SELECT count() AS n FROM decisions FINAL WHERE decision_id = 'd-${notKept.spanId}'`,
     );
     assert.equal(Number(rows[0]?.n), 1, 'the promotion replaces the decision row');
+  });
+
+  // a trace's own clock can say anything: a refused parked_batches row would stall every write after it
+  it('parks traces whose clocks say time zero, a small number, NaN or the far future', async () => {
+    const clocks = [0, 1_000, 99_999_000, Number.NaN, 1.8e16];
+    const bytes = { batch: 'odd-clocks', offset: 0, length: 1 };
+    await store.insertEncoded('parked_batches', parkedBatchRow(0, 'odd-clocks', 'eA=='));
+    await store.insertEncoded(
+      'parked_traces',
+      clocks.map((ms, i) => parkedRow({ startMs: ms, traceId: `odd${i}`, firstSpanId: 's' }, bytes, NOT_KEPT)).join(''),
+    );
+    const rows = await store.select<{ trace_id: string; ts: string }>(
+      "SELECT trace_id, toString(ts) AS ts FROM parked_traces WHERE startsWith(trace_id, 'odd') ORDER BY trace_id",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.ts),
+      [
+        '1970-01-01 00:00:00',
+        '1970-01-01 00:00:01',
+        '1970-01-02 03:46:39',
+        '1970-01-01 00:00:00',
+        '2106-02-07 06:28:15',
+      ],
+    );
   });
 
   it("reads back each slice's successes per bucket of the last hour: a trace once per slice", async () => {
