@@ -100,7 +100,10 @@ export function createRepository(store: StoreClients) {
         clickhouse_settings: INSERT_SETTINGS,
       });
     },
-    /** Every span goes to recent_spans; kept ones reach sampled_spans through a view (0002_spans.sql). */
+    /**
+     * Spans as whole rows into recent_spans, whose view copies kept ones into sampled_spans (0002):
+     * for tests and the v0 writer (bench/keep-everything.ts). The sampler parks traces instead (0015).
+     */
     async insertSpans(rows: SpanRow[]) {
       if (rows.length === 0) return;
       await writer.insert({
