@@ -132,8 +132,6 @@ export interface ScaledFigures {
 
 export type SteadyFigures = CaptureFigures & {
   newVerdicts: number;
-  /** active parts of decisions_by_id during the steady passes */
-  lookupParts: number;
 };
 
 export interface BankBenchResult {
@@ -598,16 +596,6 @@ async function lateVerdicts(store: Store, n: number): Promise<void> {
   await settle(store);
 }
 
-/** Active parts of decisions_by_id: a lookup probes each, so its cost follows them (0014). */
-async function lookupParts(store: Store): Promise<number> {
-  const rs = await store.clients.writer.query({
-    query:
-      "SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = 'decisions_by_id'",
-    format: 'JSONEachRow',
-  });
-  return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
-}
-
 /** Steady passes, each from the state after the first pass: its watermark, none of the rows the last steady pass wrote. */
 function steadyPasses(store: Store, runs: number, lookbackMs: number, watermark: number): Promise<CaptureFigures> {
   const w = store.clients.writer;
@@ -644,7 +632,6 @@ export async function benchBank(opts: BankBenchOptions): Promise<BankBenchResult
 
     // (b) ~10k verdicts arrive after the watermark
     await lateVerdicts(store, opts.newVerdicts);
-    const parts = await lookupParts(store);
     const steady = await steadyPasses(store, opts.runs, lookbackMs, first.result.through);
 
     const replay = await benchReplay(store, opts);
@@ -657,7 +644,7 @@ export async function benchBank(opts: BankBenchOptions): Promise<BankBenchResult
       runs: opts.runs,
       lookbackMs,
       first,
-      steady: { ...steady, newVerdicts: opts.newVerdicts, lookupParts: parts },
+      steady: { ...steady, newVerdicts: opts.newVerdicts },
       replay,
       evalset,
       ...(opts.keepDir ? { dataDir: data.dir } : {}),
@@ -693,7 +680,6 @@ async function benchScaled(opts: BankBenchOptions, day: SeedRange, lookbackMs: n
     const q: number[] = [];
     const first = await timed(() => captureBank(timedRepository(store, q), { sliceBy, lookbackMs }));
     await lateVerdicts(store, opts.newVerdicts);
-    const parts = await lookupParts(store);
     const steady = await steadyPasses(store, opts.runs, lookbackMs, first.value.through);
     return {
       scale: opts.scale,
@@ -704,7 +690,7 @@ async function benchScaled(opts: BankBenchOptions, day: SeedRange, lookbackMs: n
       firstPassMs: first.ms,
       firstQueryMs: q[0] ?? Number.NaN,
       firstResult: first.value,
-      steady: { ...steady, newVerdicts: opts.newVerdicts, lookupParts: parts },
+      steady: { ...steady, newVerdicts: opts.newVerdicts },
       ...(opts.keepDir ? { dataDir: data.dir } : {}),
     };
   } finally {

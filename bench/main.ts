@@ -423,7 +423,7 @@ if (bk) {
             value: fmt.ms(bk.scaled.steady.passMs),
             baseline: `${fmt.ms(st.passMs)} the steady pass at 1×`,
             ratio: fmt.ratio(bk.scaled.steady.passMs, st.passMs),
-            note: `median of ${bk.runs}; goal ≤ 1.5×; ${written(bk.scaled.steady)}; candidates query ${fmt.ms(bk.scaled.steady.queryMs)} vs ${fmt.ms(st.queryMs)} (${fmt.ratio(bk.scaled.steady.queryMs, st.queryMs)}); bare count() of its ${count(bk.scaled.steady.verdictsRead)} verdicts ${fmt.ms(bk.scaled.steady.countMs)}; decisions_by_id in ${bk.scaled.steady.lookupParts} parts vs ${st.lookupParts}; the first pass over the ${count(bk.scaled.verdicts)} verdicts of this store, one run: ${fmt.ms(bk.scaled.firstPassMs)} (query ${fmt.ms(bk.scaled.firstQueryMs)})`,
+            note: `median of ${bk.runs}; goal ≤ 1.5×; ${written(bk.scaled.steady)}; candidates query ${fmt.ms(bk.scaled.steady.queryMs)} vs ${fmt.ms(st.queryMs)} (${fmt.ratio(bk.scaled.steady.queryMs, st.queryMs)}); bare count() of its ${count(bk.scaled.steady.verdictsRead)} verdicts ${fmt.ms(bk.scaled.steady.countMs)}; the first pass over the ${count(bk.scaled.verdicts)} verdicts of this store, one run: ${fmt.ms(bk.scaled.firstPassMs)} (query ${fmt.ms(bk.scaled.firstQueryMs)})`,
           },
         ]
       : []),

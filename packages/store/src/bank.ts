@@ -58,23 +58,19 @@ const CAPTURE_PROGRESS = 'capture';
  * A pass reads in proportion to its ids, not to the store (README,
  * Performance). Found by id through 0004's bloom filter, which prunes
  * nothing for thousands of ids, a pass read decisions' id column whole. The
- * ids' decision times now come from decisions_by_id (0014,
- * decisions-by-id.ts), about one 64-row granule per id and part; the view
- * reads decisions in those times by primary key and verdicts from the
- * earliest of them, and decision spans are read in those times too, as a
- * decision span starts with its decision. verdicts and sampled_spans are
- * ordered by decision and trace id, so it is their min/max-time indexes
- * (idx_ts of 0008 and 0014) that leave their older parts out. The engine's
- * exact mode for FINAL would add back every granule whose key range meets a
- * selected one, here all of them; it guards against versions of a row that
- * differ in time, and a redelivered verdict or a promoted span keeps its
- * time. The lookup reads a few KB at thousands of scattered places: mapped
- * into memory rather than a read call each, 116 ms instead of 180 for 10k
- * ids at 10M decisions (0.05 s either way at 1M). The exact keys
- * (decisionKeyIn) bound decisions no tighter for a pass's thousands of ids
- * and would cost a second lookup. Still growing with the store: the
- * lookup's parts and its cache misses, the verdicts since a pass's oldest
- * decision, bank_occurrences' id column.
+ * ids' decision times now come from decisions_by_id (0014, a key-value table
+ * since 0017: decisions-by-id.ts); the view reads decisions in those times
+ * by primary key and verdicts from the earliest of them, and decision spans
+ * are read in those times too, as a decision span starts with its decision.
+ * verdicts and sampled_spans are ordered by decision and trace id, so it is
+ * their min/max-time indexes (idx_ts of 0008 and 0014) that leave their
+ * older parts out. The engine's exact mode for FINAL would add back every
+ * granule whose key range meets a selected one, here all of them; it guards
+ * against versions of a row that differ in time, and a redelivered verdict
+ * or a promoted span keeps its time. The exact keys (decisionKeyIn) bound
+ * decisions no tighter for a pass's thousands of ids and would cost a
+ * second lookup. Still growing with the store: the verdicts since a pass's
+ * oldest decision, bank_occurrences' id column.
  */
 function candidatesQuery(ids: string, where: string): string {
   const { from, to } = decisionTimesOf(ids);
@@ -96,7 +92,7 @@ function candidatesQuery(ids: string, where: string): string {
     ) AS s ON s.decision_id = d.decision_id
     WHERE d.decision_id IN (${ids}) ${where}
     ORDER BY d.ts, d.decision_id
-    SETTINGS use_skip_indexes_if_final_exact_mode = 0, local_filesystem_read_method = 'mmap', min_bytes_to_use_mmap_io = 1`;
+    SETTINGS use_skip_indexes_if_final_exact_mode = 0`;
 }
 
 const CASE_COLUMNS = `

@@ -1,10 +1,10 @@
 /**
- * Decisions found by id (schemas/clickhouse/0014_decisions_by_id.sql).
- * decisions is ordered by (decision_type, ts, decision_id), so an id alone
- * prunes nothing there; decisions_by_id, ordered by id in small granules,
- * gives back each decision's (decision_type, ts), which decisions is then
- * read by. A lookup reads about one granule per id and part, however many
- * decisions are stored.
+ * Decisions found by id (schemas/clickhouse/0014_decisions_by_id.sql, a
+ * key-value table since 0017). decisions is ordered by (decision_type, ts,
+ * decision_id), so an id alone prunes nothing there; decisions_by_id, an
+ * EmbeddedRocksDB table keyed by id, gives back each decision's
+ * (decision_type, ts) by point lookups, and decisions is then read by those.
+ * A lookup costs about the same per id however many decisions are stored.
  *
  * `ids` is SQL yielding decision ids: a subquery, or `SELECT arrayJoin(...)`
  * of a parameter.

@@ -1,17 +1,23 @@
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type FlatSpan, KEEP_ALL, toDecisionRow } from '@livegrade/core';
 import { tempDataDir, testEnv } from '../../../test/support/env.ts';
 import {
   completeDecisionRow,
   completeSpanRow,
+  createRepository,
   encodeDecisionRow,
   encodeSpanRow,
   ForbiddenQueryError,
   isRefusedRows,
+  MIGRATIONS_DIR,
   migrate,
   NOT_KEPT,
   openStore,
+  openStoreClients,
   parkedBatchRow,
   parkedRow,
   type Store,
@@ -316,5 +322,47 @@ describe('store on the embedded ClickHouse engine', () => {
       "CREATE TABLE a (x String DEFAULT 'a;b')",
       'CREATE TABLE b (y UInt8)',
     ]);
+  });
+});
+
+describe('a store made before migration 0017', () => {
+  it('finds the decisions it held by id once decisions_by_id is a key-value table', async () => {
+    const old = tempDataDir();
+    const upTo16 = mkdtempSync(join(tmpdir(), 'livegrade-migrations-'));
+    try {
+      for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => /^00(0\d|1[0-6])_/.test(f))) {
+        copyFileSync(join(MIGRATIONS_DIR, f), join(upTo16, f));
+      }
+      const clients = await openStoreClients(testEnv({ LIVEGRADE_DATA_DIR: old.dir }));
+      try {
+        assert.equal((await migrate(clients.writer, upTo16)).at(-1), '0016_verdict_facts');
+        await createRepository(clients).insertDecisions(
+          [1, 2, 3].map((i) => ({ ...toDecisionRow(span(i), KEEP_ALL), decision_id: `d-${i}` })),
+        );
+        assert.deepEqual(await migrate(clients.writer), ['0017_decisions_by_id_kv']);
+      } finally {
+        await clients.close();
+      }
+      const upgraded = await openStore(testEnv({ LIVEGRADE_DATA_DIR: old.dir }));
+      try {
+        const [engine] = await upgraded.select<{ engine: string }>(
+          "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'decisions_by_id'",
+        );
+        assert.equal(engine?.engine, 'EmbeddedRocksDB');
+        const found = await upgraded.decisionsById(['d-1', 'd-3', 'd-9'], 0);
+        assert.deepEqual(found.map((d) => d.decision_id).sort(), ['d-1', 'd-3']);
+        // a decision written after the upgrade reaches the table through the view
+        await upgraded.insertDecisions([{ ...toDecisionRow(span(4), KEEP_ALL), decision_id: 'd-4' }]);
+        assert.deepEqual(
+          (await upgraded.decisionsById(['d-4'], 0)).map((d) => d.decision_id),
+          ['d-4'],
+        );
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      rmSync(upTo16, { recursive: true, force: true });
+      old.cleanup();
+    }
   });
 });
