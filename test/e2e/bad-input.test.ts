@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { type ConsumedMessage, createKafkaBus } from '@livegrade/bus';
-import { encodeTraces } from '@livegrade/otlp';
+import { DEFAULT_CONFIG } from '@livegrade/core';
+import { decodeTraces, encodeTraces } from '@livegrade/otlp';
 import type { SamplerStore } from '@livegrade/sampler';
 import type { EncodedTable } from '@livegrade/store';
 import { requireKafka } from '../support/infra.ts';
 import { startTestInstance } from '../support/instance.ts';
 import { type SamplerRig, startSamplerRig } from '../support/sampler-rig.ts';
-import { countVisible } from '../support/store.ts';
+import { countRaw, countVisible } from '../support/store.ts';
 import { generateTraces } from '../support/traffic.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -237,6 +238,84 @@ describe('a trace whose rows the store refuses goes to the DLQ; the partition mo
     // halving rounds to isolate one trace: a few dozen inserts, not a retry loop
     assert.ok(inserts < 60, `${inserts} inserts`);
     assert.equal(sampler.stats().dlq, 1);
+  });
+
+  it('sends the parked traces of a write whose parked_batches row is refused to the DLQ as OTLP, to be sent back', async () => {
+    await rig?.close();
+    rig = await startSamplerRig(kafka.ok ? kafka.url : '', 'refused-batch', 1);
+    const traces = generateTraces({ traces: 300, seed: 18, errorRate: 0 });
+    let refusals = 0;
+    // the real engine refuses the row: the first parked_batches row is not a row at all
+    const refusing = (store: SamplerStore): SamplerStore =>
+      new Proxy(store, {
+        get(target, key, receiver) {
+          if (key !== 'insertEncoded') return Reflect.get(target, key, receiver);
+          return (table: EncodedTable, body: string) => {
+            if (table !== 'parked_batches' || refusals > 0) return target.insertEncoded(table, body);
+            refusals++;
+            return target.insertEncoded(table, 'not a time\tb\tc\n');
+          };
+        },
+      });
+    // after the first successes of each slice the policy keeps almost none: most traces are parked
+    const sampler = await rig.startSampler(
+      {
+        decision_wait: 200,
+        per_slice_target_per_hour: 0.001,
+        min_probability: 0.001,
+        keep_always: { ...DEFAULT_CONFIG.sampling.keep_always, score_below: null },
+      },
+      { store: refusing },
+    );
+    await rig.sendTraces(traces);
+
+    const bus = createKafkaBus({ brokers: [kafka.ok ? kafka.url : ''] });
+    const dead: ConsumedMessage[] = [];
+    const dlq = bus.consumer({ groupId: `${rig.topics.dlq}-reader`, topics: [rig.topics.dlq], fromBeginning: true });
+    await dlq.run(async (batch) => {
+      dead.push(...batch.messages);
+    });
+    const decided = () => countVisible(rig.store, 'SELECT uniqExact(trace_id) FROM decisions FINAL');
+    await waitFor('every trace stored or in the DLQ, the partition committed to its end', async () =>
+      dead.length > 0 &&
+      (await decided()) + dead.length === traces.length &&
+      sampler.lag().every((l) => l.lag === 0) &&
+      sampler.stats().buffered === 0
+        ? true
+        : undefined,
+    );
+    await bus.close();
+
+    assert.equal(refusals, 1);
+    assert.equal(sampler.stats().dlq, dead.length);
+    const byId = new Map(traces.map((t) => [t.traceId, t]));
+    for (const m of dead) {
+      assert.match(m.headers['livegrade.dlq.reason'] ?? '', /^the store refused the parked_batches row of its write: /);
+      assert.equal(m.headers['livegrade.dlq.format'], undefined, 'a spans message, not rows');
+      const spans = decodeTraces(m.value);
+      assert.deepEqual(
+        spans.map((s) => s.spanId).sort(),
+        byId
+          .get(m.key ?? '')
+          ?.spans.map((s) => s.spanId)
+          .sort(),
+        'the trace whole, and only it',
+      );
+      assert.equal(
+        await countVisible(rig.store, `SELECT count() FROM decisions WHERE trace_id = '${m.key}'`),
+        0,
+        'nothing of it is written',
+      );
+    }
+
+    // sent back to the spans topic, each is decided and stored once
+    await rig.producer.send(
+      rig.topics.spans,
+      dead.map((m) => ({ key: m.key ?? '', value: m.value })),
+    );
+    await waitFor('every trace stored', async () => ((await decided()) === traces.length ? true : undefined));
+    assert.equal(await countVisible(rig.store, 'SELECT count() FROM decisions FINAL'), traces.length);
+    assert.equal(await countRaw(rig.store, 'decisions'), traces.length, 'no row written twice, FINAL or not');
   });
 });
 

@@ -48,6 +48,12 @@ export interface RefusedTrace {
   /** of the messages its spans came from */
   offsets: number[];
   rows: { parked_traces: string[]; sampled_spans: string[]; decisions: string[] };
+  /**
+   * its OTLP bytes, when it was to be parked and the store refused its
+   * write's parked_batches row: without them it could never be promoted, so
+   * it goes to the DLQ whole, as a spans message that can be sent back
+   */
+  otlp?: Buffer;
   reason: string;
 }
 
@@ -185,6 +191,8 @@ export class DecisionWriter {
     const batch = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
     const blob: Buffer[] = [];
     let blobLength = 0;
+    /** by index in the round: where the trace's bytes are in the blob, if parked */
+    const parked: Array<{ offset: number; length: number } | undefined> = [];
     let latestMs = 0;
     const promote = new Map<string, Set<string>>(); // reason → trace ids
     for (const p of round) {
@@ -239,13 +247,31 @@ export class DecisionWriter {
       this.stats.spans += p.spanCount;
       this.stats.decisions += p.decisions.length;
       held.push(p.holds);
+      parked.push(bytes === NOT_PARKED ? undefined : bytes);
       // settle before the write: chunks arriving meanwhile follow this decision in a later round
       if (!p.decision) buffer.settle(p, decision as SampleDecision);
     }
     const refused = new Map<number, string>();
+    let unparked: Buffer | undefined;
     if (blob.length > 0) {
-      const body = parkedBatchRow(latestMs, batch, await compressed(Buffer.concat(blob, blobLength)));
-      await this.deps.untilWritten('parked_batches', () => this.deps.store.insertEncoded('parked_batches', body));
+      const whole = Buffer.concat(blob, blobLength);
+      const body = parkedBatchRow(latestMs, batch, await compressed(whole));
+      try {
+        await this.deps.untilWritten(
+          'parked_batches',
+          () => this.deps.store.insertEncoded('parked_batches', body),
+          isRefusedRows,
+        );
+      } catch (err) {
+        if (!isRefusedRows(err)) throw err;
+        // one row holds every parked trace's bytes, so there is nothing to split: each of them
+        // goes to the DLQ with its bytes, and none of its rows is written
+        unparked = whole;
+        const reason = `the store refused the parked_batches row of its write: ${(err as Error).message}`;
+        parked.forEach((at, i) => {
+          if (at) refused.set(i, reason);
+        });
+      }
     }
     // the ledger before the kept spans: a crash between the two replays the trace, which then
     // adopts the decision and writes its spans again, where the other order could decide it anew
@@ -264,6 +290,9 @@ export class DecisionWriter {
             sampled_spans: linesOf(rows[i]!.sampled_spans),
             decisions: linesOf(rows[i]!.decisions),
           },
+          ...(unparked && parked[i]
+            ? { otlp: unparked.subarray(parked[i]!.offset, parked[i]!.offset + parked[i]!.length) }
+            : {}),
           reason,
         })),
       );

@@ -43,3 +43,26 @@ export function refusedToDlqMessage(
     },
   };
 }
+
+/**
+ * A trace to be parked whose bytes the store refused: the DLQ gets its OTLP
+ * bytes as one spans message (its requests concatenated, which protobuf
+ * reads as one request), so sending it back to the spans topic decides it
+ * again; its offsets say where its spans came from.
+ */
+export function unparkedToDlqMessage(
+  topic: string,
+  trace: { traceId: string; partition: number; offsets: number[] },
+  otlp: Buffer,
+  reason: string,
+): OutgoingMessage {
+  return {
+    key: trace.traceId,
+    value: otlp,
+    headers: {
+      'livegrade.dlq.reason': reason.slice(0, 2000),
+      'livegrade.dlq.source': `${topic}/${trace.partition}/${[...new Set(trace.offsets)].join(',')}`,
+      'livegrade.dlq.at': new Date().toISOString(),
+    },
+  };
+}

@@ -14,7 +14,7 @@ import type { Logger } from '@livegrade/runtime';
 import { parkedRowAsJson, type Repository } from '@livegrade/store';
 import type { SamplerConfig } from './config.ts';
 import { DecisionWriter, type WriterStats } from './decision-writer.ts';
-import { refusedToDlqMessage, toDlqMessage } from './dlq.ts';
+import { refusedToDlqMessage, toDlqMessage, unparkedToDlqMessage } from './dlq.ts';
 import { type Rejected, traceChunksOf, verdictRowsOf } from './extract.ts';
 import { LatePromotion } from './late-promotion.ts';
 import { OffsetHolds } from './offset-holds.ts';
@@ -147,6 +147,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
           { trace: r.traceId, partition: r.partition, reason: r.reason },
           'trace sent to DLQ: the store refused its rows',
         );
+        if (r.otlp) return unparkedToDlqMessage(config.topics.spans, r, r.otlp, r.reason);
         // as JSON like the other tables' rows: a consumer of the DLQ reads one format
         const rows = { ...r.rows, parked_traces: r.rows.parked_traces.map(parkedRowAsJson) };
         return refusedToDlqMessage(config.topics.spans, r, rows, r.reason);
