@@ -35,3 +35,8 @@ export function decisionFactsBetweenParams(fromParam = 'from', toParam = 'to'): 
 export function verdictFactsFrom(from: string): string {
   return `verdict_facts(from = ${from})`;
 }
+
+/** The decision keys verdict_facts(from) has rows for (0018), without the facts. */
+export function verdictKeysFrom(from: string): string {
+  return `verdict_keys(from = ${from})`;
+}

@@ -9,7 +9,7 @@ import {
   type VerdictRow,
 } from '@livegrade/core';
 import { tempDataDir, testEnv } from '../../../test/support/env.ts';
-import { normalise, openStore, type Store } from './index.ts';
+import { LATENCY_ACCURACY, normalise, openStore, type Store } from './index.ts';
 
 // The one-pass aggregate query against the same figures counted naively in
 // JS over the same rows: slice keys, rates, the reference review (latest
@@ -91,6 +91,17 @@ for (let i = 0; i < 240; i++) {
 decisions.push({ ...decisions[0]!, ts: T0 - 60_000, decision_id: 'early', trace_id: 'early' });
 
 /** The same aggregates, counted one decision at a time. */
+/** The latencies of a slice's decisions, sorted (the fixture's values hold no escaped characters). */
+function latenciesOf(slice: string, inRange: DecisionRow[]): number[] {
+  const pairs = slice === '*' ? [] : slice.split(',').map((p) => p.split('=') as [string, string]);
+  const value = (d: DecisionRow, dim: string) =>
+    dim === 'decision_type' ? d.decision_type : dim === 'model_version' ? d.model_version : (d.slices[dim] ?? '');
+  return inRange
+    .filter((d) => pairs.every(([dim, v]) => value(d, dim) === v))
+    .map((d) => d.latency_ms)
+    .sort((a, b) => a - b);
+}
+
 function naive(dims: string[], inRange: DecisionRow[]): Map<string, SliceAggregate> {
   const out = new Map<string, SliceAggregate>();
   for (const d of inRange) {
@@ -190,6 +201,18 @@ describe('slice aggregates in one ClickHouse pass', () => {
       assert.deepEqual(exact, wantExact, slice);
       assert.ok(Math.abs(multi_sum_pi - wantPi) < 1e-9, `${slice} multi_sum_pi ${multi_sum_pi} vs ${wantPi}`);
       assert.ok(latency_p50 <= latency_p95 && latency_p95 <= latency_p99, slice);
+      // within the sketch's relative accuracy of an order statistic next to the quantile's rank
+      const latencies = latenciesOf(slice, inRange);
+      for (const [q, v] of [
+        [0.5, latency_p50],
+        [0.95, latency_p95],
+        [0.99, latency_p99],
+      ] as const) {
+        const r = q * (latencies.length - 1);
+        const lo = latencies[Math.max(0, Math.floor(r) - 1)]! * (1 - LATENCY_ACCURACY);
+        const hi = latencies[Math.min(latencies.length - 1, Math.ceil(r) + 1)]! * (1 + LATENCY_ACCURACY);
+        assert.ok(v >= lo && v <= hi, `${slice} p${q * 100} ${v} outside [${lo}, ${hi}]`);
+      }
     }
     // the edge scores land in their own bin, as scoreBin puts them
     const all = got.get('*')!;
@@ -208,5 +231,35 @@ describe('slice aggregates in one ClickHouse pass', () => {
 
   it('returns no slice at all for an empty range', async () => {
     assert.deepEqual(await store.sliceAggregates(sets, { from: T0 - 10 * 86_400_000, to: T0 - 9 * 86_400_000 }), []);
+  });
+
+  // scoring lists decisions with verdicts from verdict_keys (0018) and joins them to verdict_facts (0016)
+  it('lists the decisions verdict_facts has, at the edge of its slack too', async () => {
+    const from = T0 + 3_600_000;
+    const edge = from - 5 * 60_000;
+    const verdict = (id: string, ts: number) => ({
+      ts,
+      verdict_id: `edge-${id}`,
+      decision_id: id,
+      trace_id: '',
+      kind: 'review' as const,
+      value: '',
+      reviewer_id: 'r',
+      seniority: 'senior' as const,
+      label: 'approve',
+      rationale: '',
+    });
+    await store.insertVerdicts([verdict('edge-in', edge), verdict('edge-out', edge - 1), verdict('after', from + 1)]);
+    const keys = async (view: string) =>
+      (
+        await store.select<{ id: string }>(
+          `SELECT DISTINCT v.decision_id AS id FROM verdicts AS v
+           WHERE v.decision_key IN (SELECT decision_key FROM ${view}(from = fromUnixTimestamp64Milli(${from})))
+           ORDER BY id`,
+        )
+      ).map((r) => r.id);
+    const fromFacts = await keys('verdict_facts');
+    assert.deepEqual(await keys('verdict_keys'), fromFacts);
+    assert.ok(fromFacts.includes('edge-in') && fromFacts.includes('after') && !fromFacts.includes('edge-out'));
   });
 });

@@ -96,6 +96,7 @@ describe('store on the embedded ClickHouse engine', () => {
         'silences',
         'slice_metrics',
         'verdict_facts',
+        'verdict_keys',
         'verdicts',
       ],
     );
@@ -339,7 +340,7 @@ describe('a store made before migration 0017', () => {
         await createRepository(clients).insertDecisions(
           [1, 2, 3].map((i) => ({ ...toDecisionRow(span(i), KEEP_ALL), decision_id: `d-${i}` })),
         );
-        assert.deepEqual(await migrate(clients.writer), ['0017_decisions_by_id_kv']);
+        assert.deepEqual(await migrate(clients.writer), ['0017_decisions_by_id_kv', '0018_verdict_keys']);
       } finally {
         await clients.close();
       }
