@@ -168,6 +168,28 @@ describe('poison messages on Kafka go to the DLQ with their reason', { skip: kaf
   });
 });
 
+/** The rig's DLQ from its start, collected as it comes (close the bus when done). */
+async function readDlq(rig: SamplerRig) {
+  const bus = createKafkaBus({ brokers: [kafka.ok ? kafka.url : ''] });
+  const dead: ConsumedMessage[] = [];
+  const dlq = bus.consumer({ groupId: `${rig.topics.dlq}-reader`, topics: [rig.topics.dlq], fromBeginning: true });
+  await dlq.run(async (batch) => {
+    dead.push(...batch.messages);
+  });
+  return { dead, bus };
+}
+
+/** The sampler's store with each insert's body rewritten first: how these tests make the real engine refuse rows. */
+function rewritingInserts(rewrite: (table: EncodedTable, body: string) => string) {
+  return (store: SamplerStore): SamplerStore =>
+    new Proxy(store, {
+      get(target, key, receiver) {
+        if (key !== 'insertEncoded') return Reflect.get(target, key, receiver);
+        return (table: EncodedTable, body: string) => target.insertEncoded(table, rewrite(table, body));
+      },
+    });
+}
+
 describe('a trace whose rows the store refuses goes to the DLQ; the partition moves on', {
   skip: kafka.ok ? false : kafka.skip,
 }, () => {
@@ -181,28 +203,15 @@ describe('a trace whose rows the store refuses goes to the DLQ; the partition mo
     let inserts = 0;
     // the real engine refuses the row: the poison trace's span rows are mangled on their way in (every
     // trace is kept here, below per_slice_target_per_hour, so its spans go to sampled_spans)
-    const mangling = (store: SamplerStore): SamplerStore =>
-      new Proxy(store, {
-        get(target, key, receiver) {
-          if (key !== 'insertEncoded') return Reflect.get(target, key, receiver);
-          return (table: EncodedTable, body: string) => {
-            inserts++;
-            const lines = body
-              .split('\n')
-              .map((l) => (l.includes(poison.traceId) && table === 'sampled_spans' ? '[1,' : l));
-            return target.insertEncoded(table, lines.join('\n'));
-          };
-        },
-      });
+    const mangling = rewritingInserts((table, body) => {
+      inserts++;
+      const lines = body.split('\n').map((l) => (l.includes(poison.traceId) && table === 'sampled_spans' ? '[1,' : l));
+      return lines.join('\n');
+    });
     const sampler = await rig.startSampler({ decision_wait: 200 }, { store: mangling });
     await rig.sendTraces(traces);
 
-    const bus = createKafkaBus({ brokers: [kafka.ok ? kafka.url : ''] });
-    const dead: ConsumedMessage[] = [];
-    const dlq = bus.consumer({ groupId: `${rig.topics.dlq}-reader`, topics: [rig.topics.dlq], fromBeginning: true });
-    await dlq.run(async (batch) => {
-      dead.push(...batch.messages);
-    });
+    const { dead, bus } = await readDlq(rig);
     await waitFor('the poison trace in the DLQ', async () => (dead.length >= 1 ? true : undefined));
     await bus.close();
     await waitFor('every other decision stored', async () =>
@@ -246,17 +255,11 @@ describe('a trace whose rows the store refuses goes to the DLQ; the partition mo
     const traces = generateTraces({ traces: 300, seed: 18, errorRate: 0 });
     let refusals = 0;
     // the real engine refuses the row: the first parked_batches row is not a row at all
-    const refusing = (store: SamplerStore): SamplerStore =>
-      new Proxy(store, {
-        get(target, key, receiver) {
-          if (key !== 'insertEncoded') return Reflect.get(target, key, receiver);
-          return (table: EncodedTable, body: string) => {
-            if (table !== 'parked_batches' || refusals > 0) return target.insertEncoded(table, body);
-            refusals++;
-            return target.insertEncoded(table, 'not a time\tb\tc\n');
-          };
-        },
-      });
+    const refusing = rewritingInserts((table, body) => {
+      if (table !== 'parked_batches' || refusals > 0) return body;
+      refusals++;
+      return 'not a time\tb\tc\n';
+    });
     // after the first successes of each slice the policy keeps almost none: most traces are parked
     const sampler = await rig.startSampler(
       {
@@ -269,12 +272,7 @@ describe('a trace whose rows the store refuses goes to the DLQ; the partition mo
     );
     await rig.sendTraces(traces);
 
-    const bus = createKafkaBus({ brokers: [kafka.ok ? kafka.url : ''] });
-    const dead: ConsumedMessage[] = [];
-    const dlq = bus.consumer({ groupId: `${rig.topics.dlq}-reader`, topics: [rig.topics.dlq], fromBeginning: true });
-    await dlq.run(async (batch) => {
-      dead.push(...batch.messages);
-    });
+    const { dead, bus } = await readDlq(rig);
     const decided = () => countVisible(rig.store, 'SELECT uniqExact(trace_id) FROM decisions FINAL');
     await waitFor('every trace stored or in the DLQ, the partition committed to its end', async () =>
       dead.length > 0 &&
