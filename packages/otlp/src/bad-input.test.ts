@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pb } from '../../../test/support/protobuf.ts';
 import { MAX_VALUE_DEPTH } from './any-value.ts';
 import { decodeTraces, OtlpDecodeError, splitByTrace } from './index.ts';
 
@@ -10,31 +11,6 @@ import { decodeTraces, OtlpDecodeError, splitByTrace } from './index.ts';
 const IDS = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) };
 const json = (spans: unknown[]) => Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }));
 const withAttribute = (value: unknown) => json([{ ...IDS, attributes: [{ key: 'a', value }] }]);
-
-/** Protobuf framing, enough for these cases. */
-const pb = {
-  varint(n: number): number[] {
-    const out: number[] = [];
-    for (; n > 127; n = Math.floor(n / 128)) out.push((n % 128) | 128);
-    out.push(n);
-    return out;
-  },
-  ld(field: number, ...parts: Buffer[]): Buffer {
-    const body = Buffer.concat(parts);
-    return Buffer.concat([Buffer.from([(field << 3) | 2, ...pb.varint(body.length)]), body]);
-  },
-  varintField(field: number, v: number[]): Buffer {
-    return Buffer.from([field << 3, ...v]);
-  },
-  request(...spanFields: Buffer[]): Buffer {
-    const span = pb.ld(2, pb.ld(1, Buffer.alloc(16, 0xab)), pb.ld(2, Buffer.alloc(8, 0xcd)), ...spanFields);
-    return pb.ld(1, pb.ld(2, span));
-  },
-  /** KeyValue{key, value} as span attribute (field 9) */
-  attribute(key: string, anyValue: Buffer): Buffer {
-    return pb.ld(9, pb.ld(1, Buffer.from(key)), pb.ld(2, anyValue));
-  },
-};
 
 function refused(payload: Buffer, pattern: RegExp) {
   assert.throws(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlatSpan } from '@livegrade/core';
 import { badMessages, fuzzSeed } from '../../../test/support/fuzz.ts';
+import { pb } from '../../../test/support/protobuf.ts';
 import { generateTraces } from '../../../test/support/traffic.ts';
 import { type AttributeFilter, decodeSpanFacts, decodeTraces, encodeTraces } from './index.ts';
 
@@ -100,21 +101,8 @@ describe('decodeSpanFacts', () => {
   });
 
   it('reads a key given twice or after its value as decodeTraces does', () => {
-    const pb = {
-      varint: (n: number) => {
-        const out: number[] = [];
-        for (; n > 127; n = Math.floor(n / 128)) out.push((n % 128) | 128);
-        out.push(n);
-        return out;
-      },
-      ld(field: number, ...parts: Buffer[]): Buffer {
-        const body = Buffer.concat(parts);
-        return Buffer.concat([Buffer.from([(field << 3) | 2, ...pb.varint(body.length)]), body]);
-      },
-    };
     const str = (s: string) => pb.ld(1, Buffer.from(s));
-    const ids = [pb.ld(1, Buffer.alloc(16, 0xab)), pb.ld(2, Buffer.alloc(8, 0xcd))];
-    const request = (kv: Buffer) => pb.ld(1, pb.ld(2, pb.ld(2, ...ids, pb.ld(9, kv))));
+    const request = (kv: Buffer) => pb.request(pb.ld(9, kv));
     for (const kv of [
       Buffer.concat([pb.ld(2, str('late key')), pb.ld(1, Buffer.from('livegrade.decision.type'))]),
       Buffer.concat([
